@@ -27,7 +27,11 @@ export type AgeBucket = 'child' | 'teen' | 'adult' | 'elderly';
 export type Framing = 'face' | 'upper-body' | 'full-body';
 export type Expression = 'neutral' | 'happy' | 'sad' | 'angry' | 'surprise' | 'fear' | 'disgust';
 
-/** Named face regions as polygons (closed outlines) in image pixels, derived from the face mesh. */
+/**
+ * Named face regions as polygons (closed outlines) in image pixels, derived from the face mesh.
+ * Left/right are as seen in the image for an upright face: `leftEye` is the eye nearer x = 0 (the
+ * subject's own right eye).
+ */
 export interface FaceLandmarks {
   faceOval: Point[];
   leftEye: Point[];
@@ -41,6 +45,14 @@ export interface FaceLandmarks {
   /** Iris centres when known (else eye centroids). */
   leftIris?: Point;
   rightIris?: Point;
+  /** Iris radius in pixels when the iris model ran (mean of both eyes). */
+  irisRadius?: number;
+  /** Nose base, left to right: image-left nostril wing, point under the tip, image-right wing. */
+  noseBase?: Point[];
+  /** Inner lip outline (the mouth opening); a thin polygon when the mouth is closed. */
+  innerLips?: Point[];
+  /** The raw face mesh (468 points, 478 with irises) in MediaPipe FaceMesh order, for finer work. */
+  mesh?: Point[];
 }
 
 export interface SkinTone {
@@ -50,6 +62,8 @@ export interface SkinTone {
   lab: [number, number, number];
   /** Mean sRGB of face skin pixels. */
   rgb: [number, number, number];
+  /** True when the face pixels carry no colour (a black-and-white photo): ITA and hue say nothing then. */
+  monochrome?: boolean;
 }
 
 export interface FaceAnalysis {
@@ -83,6 +97,9 @@ export interface PersonAnalysis {
   mask?: Mask;
 }
 
+/** How an analysis's person mask was made: a segmentation model, or shapes from face box and pose. */
+export type PersonMaskSource = 'segmentation' | 'approximate';
+
 export interface DetectedObject {
   label: string;
   box: Box;
@@ -114,6 +131,8 @@ export interface SceneAnalysis {
   sceneType: Estimate<SceneType>;
   /** Union of every person's mask (0..255), when segmentation ran. */
   personMask?: Mask;
+  /** How `personMask` was made; absent when there is no mask. */
+  personMaskSource?: PersonMaskSource;
   /** Which models/modules produced this, for honesty in reports. */
   models: string[];
   /** Milliseconds spent, by sub-step. */
