@@ -204,5 +204,15 @@ export interface Stylizer {
   readonly name: string;
   readonly styles: readonly string[];
   stylize(request: StylizeRequest, context?: StageContext): Promise<RgbImage>;
+  /** What to record as the generation parameters of a request (sampler, steps…); engines without steps omit it. */
+  describeGeneration?(request: StylizeRequest): GenerationSettings;
   dispose(): Promise<void>;
+}
+
+/** Sampler settings an engine reports for the PNG `parameters` record. */
+export interface GenerationSettings {
+  sampler: string;
+  steps: number;
+  cfgScale?: number;
+  denoisingStrength?: number;
 }

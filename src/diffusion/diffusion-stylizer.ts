@@ -133,6 +133,10 @@ export function createDiffusionStylizer(options: DiffusionStylizerOptions): Diff
     name: `diffusion:${basename(options.modelDir)}`,
     // Any style: the look comes from the prompt the describer wrote for it.
     styles: [],
+    describeGeneration(request) {
+      const settings = settingsFor(request);
+      return { sampler: settings.scheduler, steps: settings.steps, cfgScale: settings.guidance, denoisingStrength: settings.strength };
+    },
     get lastResult() {
       return lastResult;
     },

@@ -9,6 +9,7 @@ import { sharp } from './sharp-setup.js';
 import { toPlainBytes } from './rgb-image.js';
 import { wrapDecodeError } from './sharp-errors.js';
 import { ACCEPTED_FORMATS_TEXT, sniffImageType, type ImageFormat } from './sniff.js';
+import { readDeclaredSize } from './declared-size.js';
 
 /**
  * 50 MP: above any phone or consumer camera sensor in common use (most are 12–48 MP), and the
@@ -64,6 +65,16 @@ function readOptions(options: DecodeOptions | undefined): Required<Omit<DecodeOp
   return maxSide === undefined ? { maxPixels, maxDimension } : { maxPixels, maxDimension, maxSide };
 }
 
+function checkSize(width: number, height: number, maxPixels: number, maxDimension: number): void {
+  if (width * height > maxPixels || width > maxDimension || height > maxDimension) {
+    throw new AnimeMeError(
+      'TOO_MANY_PIXELS',
+      `The image is ${width}x${height} (${(width * height / 1e6).toFixed(1)} MP); the limit is ${(maxPixels / 1e6).toFixed(1)} MP and ${maxDimension} px per side`,
+      { details: { width, height, maxPixels, maxDimension } },
+    );
+  }
+}
+
 export async function decodeImage(bytes: Uint8Array, options?: DecodeOptions): Promise<DecodedImage> {
   if (!(bytes instanceof Uint8Array)) throw invalidParameter('Uint8Array of image bytes', 'bytes', bytes);
   const { maxPixels, maxDimension, maxSide } = readOptions(options);
@@ -77,6 +88,8 @@ export async function decodeImage(bytes: Uint8Array, options?: DecodeOptions): P
     });
   }
   const { format, name } = sniffed;
+  const declared = readDeclaredSize(bytes, format);
+  if (declared) checkSize(declared.width, declared.height, maxPixels, maxDimension);
 
   // Header only: sharp's metadata() does not decode pixels, so bombs are refused cheaply (G2).
   let meta: Awaited<ReturnType<ReturnType<typeof sharp>['metadata']>>;
@@ -95,13 +108,7 @@ export async function decodeImage(bytes: Uint8Array, options?: DecodeOptions): P
   if (!(width > 0 && height > 0)) {
     throw new AnimeMeError('CORRUPT_IMAGE', `The ${name} image declares no usable size (${width}x${height})`);
   }
-  if (width * height > maxPixels || width > maxDimension || height > maxDimension) {
-    throw new AnimeMeError(
-      'TOO_MANY_PIXELS',
-      `The image is ${width}x${height} (${(width * height / 1e6).toFixed(1)} MP); the limit is ${(maxPixels / 1e6).toFixed(1)} MP and ${maxDimension} px per side`,
-      { details: { width, height, maxPixels, maxDimension } },
-    );
-  }
+  checkSize(width, height, maxPixels, maxDimension);
   const orientation = meta.orientation && meta.orientation >= 1 && meta.orientation <= 8 ? meta.orientation : 1;
   const upright = orientation >= 5 ? { width: height, height: width } : { width, height };
 

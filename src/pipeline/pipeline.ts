@@ -122,19 +122,15 @@ export function createPipeline(components: PipelineComponents): Pipeline {
     );
 
     // 5. Stylize at working resolution.
-    const stylized = await stage('stylize', () =>
-      stylizer.stylize(
-        {
-          image: working,
-          analysis,
-          style: description.style,
-          params: description.params,
-          prompt: description.prompt,
-          seed: options.seed,
-        },
-        stageContext('stylize'),
-      ),
-    );
+    const stylizeRequest = {
+      image: working,
+      analysis,
+      style: description.style,
+      params: description.params,
+      prompt: description.prompt,
+      seed: options.seed,
+    };
+    const stylized = await stage('stylize', () => stylizer.stylize(stylizeRequest, stageContext('stylize')));
 
     // 6. Upscale: super-resolve to output size (×2 or ×4), then snap to the exact target size.
     const target = { width: work.width * options.upscale, height: work.height * options.upscale };
@@ -149,11 +145,14 @@ export function createPipeline(components: PipelineComponents): Pipeline {
       return enlarged;
     });
 
+    const generation = stylizer.describeGeneration?.(stylizeRequest) ?? { sampler: SAMPLER_NAME, steps: 1 };
     const parameters: GenerationParameters = {
       prompt: description.prompt.positive,
       negativePrompt: description.prompt.negative,
-      steps: 1,
-      sampler: SAMPLER_NAME,
+      steps: generation.steps,
+      sampler: generation.sampler,
+      ...(generation.cfgScale !== undefined ? { cfgScale: generation.cfgScale } : {}),
+      ...(generation.denoisingStrength !== undefined ? { denoisingStrength: generation.denoisingStrength } : {}),
       seed: options.seed,
       width: image.width,
       height: image.height,
