@@ -1,0 +1,127 @@
+/**
+ * One photo against one stylized version of it: every metric the evaluation reports, from the two
+ * images (same size) and their analyses. Portable: the caller decodes, resizes and analyses.
+ */
+import type { RgbImage } from '../core/raster.js';
+import type { Box, PersonAnalysis, SceneAnalysis } from '../core/types.js';
+import { deltaE2000, itaShift } from './colour.js';
+import { faceSkinColour } from './face-skin.js';
+import { FACE_MATCH_IOU, faceRecall } from './faces.js';
+import { boxArea, matchBoxes } from './geometry.js';
+import { cosineSimilarity, faceEmbedding, humanSimilarity } from './likeness.js';
+import { colourFlatness, linePresence } from './look.js';
+import { objectKeypointSimilarity } from './pose.js';
+import type { FaceSkinRecord } from './summary.js';
+
+export interface CompareOptions {
+  /** IoU for "the same face" (default FACE_MATCH_IOU). */
+  faceIou?: number;
+  /** IoU for "the same person" when faces do not decide it (default 0.3). */
+  personIou?: number;
+  /** Keypoint score counted as visible (default 0.3). */
+  minKeypointScore?: number;
+}
+
+export interface Comparison {
+  faces: { input: number; found: number; extra: number };
+  /** OKS per input person with a usable pose; 0 when the person is not found again. */
+  oks: number[];
+  likeness: number[];
+  likenessHuman: number[];
+  skin: FaceSkinRecord[];
+  flatness: number;
+  linePresence: number | undefined;
+  /** Whether both analyses carried face descriptors for the matched faces. */
+  descriptors: boolean;
+}
+
+/** People with a face, and the index of each in `analysis.people`. */
+function facesOf(analysis: SceneAnalysis): { boxes: Box[]; owners: number[] } {
+  const boxes: Box[] = [];
+  const owners: number[] = [];
+  analysis.people.forEach((p, i) => {
+    if (p.face) {
+      boxes.push(p.face.box);
+      owners.push(i);
+    }
+  });
+  return { boxes, owners };
+}
+
+function hasPose(person: PersonAnalysis, minScore: number): boolean {
+  return objectKeypointSimilarity(person.pose ?? [], [], 1, { minScore }) !== undefined;
+}
+
+export function compareImages(input: RgbImage, inputAnalysis: SceneAnalysis, output: RgbImage, outputAnalysis: SceneAnalysis, options: CompareOptions = {}): Comparison {
+  if (input.width !== output.width || input.height !== output.height) {
+    throw new Error(`compare at one size: input ${input.width}x${input.height}, output ${output.width}x${output.height}`);
+  }
+  const minScore = options.minKeypointScore ?? 0.3;
+  const inFaces = facesOf(inputAnalysis);
+  const outFaces = facesOf(outputAnalysis);
+  const recall = faceRecall(inFaces.boxes, outFaces.boxes, options.faceIou ?? FACE_MATCH_IOU);
+
+  // Likeness: descriptors of each matched face pair.
+  const likeness: number[] = [];
+  const likenessHuman: number[] = [];
+  let descriptors = recall.matches.length > 0;
+  const personPairs = new Map<number, number>();
+  for (const m of recall.matches) {
+    const a = inputAnalysis.people[inFaces.owners[m.reference]];
+    const b = outputAnalysis.people[outFaces.owners[m.candidate]];
+    personPairs.set(inFaces.owners[m.reference], outFaces.owners[m.candidate]);
+    const ea = faceEmbedding(a.face);
+    const eb = faceEmbedding(b.face);
+    const cos = ea && eb ? cosineSimilarity(ea, eb) : undefined;
+    const hum = ea && eb ? humanSimilarity(ea, eb) : undefined;
+    if (cos === undefined || hum === undefined) {
+      descriptors = false;
+      continue;
+    }
+    likeness.push(cos);
+    likenessHuman.push(hum);
+  }
+
+  // Pose: pair people by their matched faces first, then by body box overlap.
+  const freeIn = inputAnalysis.people.map((_, i) => i).filter((i) => !personPairs.has(i));
+  const usedOut = new Set(personPairs.values());
+  const freeOut = outputAnalysis.people.map((_, i) => i).filter((i) => !usedOut.has(i));
+  for (const m of matchBoxes(freeIn.map((i) => inputAnalysis.people[i].box), freeOut.map((i) => outputAnalysis.people[i].box), options.personIou ?? 0.3)) {
+    personPairs.set(freeIn[m.reference], freeOut[m.candidate]);
+  }
+  const oks: number[] = [];
+  inputAnalysis.people.forEach((person, i) => {
+    if (!person.pose || !hasPose(person, minScore)) return;
+    const j = personPairs.get(i);
+    const other = j === undefined ? undefined : outputAnalysis.people[j];
+    const result = objectKeypointSimilarity(person.pose, other?.pose ?? [], boxArea(person.box), { minScore });
+    if (result) oks.push(result.oks);
+  });
+
+  // Skin: the input's face region measured in both images, so only the colour can differ.
+  const skin: FaceSkinRecord[] = [];
+  for (const person of inputAnalysis.people) {
+    if (!person.face) continue;
+    const before = faceSkinColour(input, person.face);
+    const after = faceSkinColour(output, person.face);
+    if (!before || !after) continue;
+    skin.push({
+      itaIn: before.ita,
+      itaOut: after.ita,
+      itaShift: itaShift(before.lab, after.lab),
+      deltaE: deltaE2000(before.lab, after.lab),
+      ...(before.monochrome ? { monochrome: 'input' as const } : after.monochrome ? { monochrome: 'output' as const } : {}),
+    });
+  }
+
+  return {
+    faces: { input: recall.input, found: recall.found, extra: recall.extra },
+    oks,
+    likeness,
+    likenessHuman,
+    skin,
+    flatness: colourFlatness(output),
+    linePresence: linePresence(input, output)?.share,
+    descriptors,
+  };
+}
