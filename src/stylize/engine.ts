@@ -1,0 +1,178 @@
+/**
+ * The embedded anime engine: one photo + analysis in, one cel-shaded image out. Pure TypeScript on
+ * typed arrays (no Node APIs) so the same code runs in a browser.
+ *
+ * Order matters: the eye warp goes first so every later step draws the enlarged eyes; skin is
+ * measured on the photo and restored after all colour work so no style can shift a person's tone;
+ * lines go on last so they stay crisp over textures.
+ */
+import type { RgbImage } from '../core/raster.js';
+import type { EmbeddedStyle, SceneAnalysis } from '../core/types.js';
+import { gaussianBlur } from './ops/blur.js';
+import { type LabImage, labToRgb } from './ops/color.js';
+import { wobble } from './ops/displace.js';
+import { domainTransformFilter } from './ops/edge-preserving.js';
+import { colourEdgeLines, thickenLines, xdogLines } from './ops/line-art.js';
+import { majorityFilter } from './ops/morphology.js';
+import { deriveSeed } from './ops/noise.js';
+import { assignClusters, celBands, kmeansLab } from './ops/quantize.js';
+import { connectedRegions } from './ops/regions.js';
+import { ANIME_BLUE_SKY, DREAMY_SKY, detectSky, renderSky } from './ops/sky.js';
+import { personWeight } from './scene-masks.js';
+import type { StyleParams } from './styles.js';
+import { applyFinish } from './finish.js';
+import { prepareFaces, type PreparedFaces } from './face-features.js';
+
+export interface StylizeJob {
+  image: RgbImage;
+  analysis: SceneAnalysis;
+  style: EmbeddedStyle;
+  params: StyleParams;
+  seed: number;
+}
+
+/** Called between steps with overall progress 0..1; may throw (cancellation). */
+export type Checkpoint = (progress: number) => Promise<void>;
+
+export async function runEngine(job: StylizeJob, checkpoint: Checkpoint): Promise<RgbImage> {
+  const { analysis, params: p } = job;
+  const { width, height } = job.image;
+  const n = width * height;
+
+  // 1. Faces: enlarge eyes on the photo, build skin/hair masks, remember where features go.
+  const person = personWeight(analysis, width, height);
+  const faces: PreparedFaces = prepareFaces(job.image, analysis, p, person);
+  const photo = faces.lab;
+  const skin = faces.skin;
+  await checkpoint(0.1);
+
+  // 2. Edge-preserving smoothing; skin gets a wider colour range so pores and blemishes melt.
+  const rangeScale = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const bg = p.backgroundSmooth + (1 - p.backgroundSmooth) * person[i];
+    const hairy = bg + (p.hairSmooth - bg) * faces.hair[i];
+    rangeScale[i] = hairy + (p.skinSmooth - hairy) * skin[i];
+  }
+  const smooth = domainTransformFilter(photo, { sigmaSpace: p.smoothSpace, sigmaRange: p.smoothRange, iterations: 2, rangeScale });
+  await checkpoint(0.3);
+
+  // 3. Regions and cel bands.
+  const centres = kmeansLab(smooth, { clusters: p.clusters, lightnessWeight: p.clusterLightness, seed: deriveSeed(job.seed, 1) });
+  const labels = majorityFilter(assignClusters(smooth, centres, p.clusterLightness), width, height, 1);
+  const regions = connectedRegions(labels, width, height);
+  // Band borders follow a blurred lightness; on faces a much wider blur, so shadows on skin are a
+  // few large simple shapes as in anime, not photographic patches.
+  const shading = gaussianBlur(smooth.l, width, height, p.bandBlur);
+  const faceZone = faces.faceZone;
+  if (faces.any) {
+    const wide = gaussianBlur(smooth.l, width, height, p.bandBlur * 2 + 2.5);
+    // Hair too: curls and strands become a few broad tones (the angel ring adds the shine).
+    const hair = faces.hair;
+    for (let i = 0; i < n; i++) shading[i] += (wide[i] - shading[i]) * Math.max(faceZone[i], hair[i]);
+  }
+  const { image: flat } = celBands(smooth, shading, regions, {
+    shadowThreshold: p.shadowThreshold,
+    highlightThreshold: p.highlightThreshold,
+    minBandStep: p.minBandStep,
+    bandContrast: p.bandContrast,
+    skin: faceZone,
+    skinMinBandStep: p.skinBandStep,
+  });
+  await checkpoint(0.5);
+
+  // 4. Colour grading: painterly background, livelier clothes, skin untouched.
+  // Faces (the whole oval, not only pixels that look like skin) and skin are left out of grading.
+  grade(flat, person, faces.faceZone, p);
+
+  // 5. Sky.
+  let skyWeight: Float32Array | null = null;
+  if (p.sky > 0) {
+    const skyMask = detectSky(photo, person);
+    let any = false;
+    for (let i = 0; i < n && !any; i++) any = skyMask[i] > 0;
+    if (any) {
+      const soft = new Float32Array(n);
+      for (let i = 0; i < n; i++) soft[i] = skyMask[i] / 255;
+      const feather = gaussianBlur(soft, width, height, 1.5);
+      skyWeight = feather;
+      renderSky(flat, photo, feather, {
+        palette: job.style === 'dreamy-sky' ? DREAMY_SKY : ANIME_BLUE_SKY,
+        strength: p.sky,
+        clouds: p.clouds,
+        paletteMix: p.skyPalette,
+        chroma: p.skyChroma,
+      });
+    }
+  }
+  await checkpoint(0.6);
+
+  // 6. Hair highlight bands and face simplification on the flat image.
+  faces.paintFlat(flat, photo, shading);
+
+  // 7. Soft region borders (antialiasing for crisp styles, wet edges for watercolour); watercolour
+  // borders also wander, except on faces where features must stay put.
+  let image: LabImage = flat;
+  if (p.wobble > 0) {
+    const scale = new Float32Array(n);
+    for (let i = 0; i < n; i++) scale[i] = 1 - 0.85 * faces.faceZone[i];
+    image = wobble(flat, p.wobble, Math.max(6, width / 40), deriveSeed(job.seed, 21), scale);
+  }
+  if (p.edgeSoftness > 0) {
+    image = {
+      width,
+      height,
+      l: gaussianBlur(image.l, width, height, p.edgeSoftness),
+      a: gaussianBlur(image.a, width, height, p.edgeSoftness),
+      b: gaussianBlur(image.b, width, height, p.edgeSoftness),
+    };
+  }
+
+  // 8. Keep each person's own skin tone: shift skin back to the photo's mean.
+  faces.restoreSkin(image, photo);
+  await checkpoint(0.7);
+
+  // 9. Line art: XDoG on the smoothed lightness, heavier on people; face strokes added by faces.
+  let ink = xdogLines(smooth.l, width, height, {
+    sigma: p.lineSigma,
+    k: 1.6,
+    tau: p.lineTau,
+    epsilon: p.lineEpsilon,
+    phi: p.linePhi,
+    minComponent: p.lineMinLength,
+  });
+  if (p.colourEdgeLines > 0) {
+    const borders = colourEdgeLines(smooth, width, height, p.colourEdgeLines, p.lineMinLength);
+    for (let i = 0; i < n; i++) if (borders[i] > ink[i]) ink[i] = borders[i];
+  }
+  if (p.personLineWeight > 0) {
+    const w = new Float32Array(n);
+    for (let i = 0; i < n; i++) w[i] = person[i] * p.personLineWeight;
+    // Person masks are often cut square at the detector box, so the silhouette comes from the
+    // photo's own edges (thickened on the person), never from the mask outline.
+    ink = thickenLines(ink, width, height, w);
+  }
+  faces.adjustInk(ink);
+  await checkpoint(0.85);
+
+  // 10. Style finish: paper, grain, bloom, sparkles, screentone; then ink on top.
+  const finished = applyFinish(image, ink, { style: job.style, params: p, seed: job.seed, protect: faces.faceZone, person, sky: skyWeight, faces });
+  // Grey manga has no skin colour to keep; every colour style gets the final skin check-and-fix.
+  if (p.monochrome <= 0) faces.restoreSkinFinal(finished, job.image);
+  await checkpoint(0.95);
+  return labToRgb(finished);
+}
+
+function grade(img: LabImage, person: Float32Array, skin: Float32Array, p: StyleParams): void {
+  const n = img.l.length;
+  for (let i = 0; i < n; i++) {
+    const keep = skin[i];
+    const pw = person[i];
+    let sat = p.backgroundSaturation + (p.personSaturation - p.backgroundSaturation) * pw;
+    sat = sat * p.pastelChroma;
+    sat = sat + (1 - sat) * keep;
+    img.a[i] *= sat;
+    img.b[i] *= sat;
+    const lift = p.pastel * (1 - keep);
+    if (lift > 0) img.l[i] += (100 - img.l[i]) * lift;
+  }
+}
