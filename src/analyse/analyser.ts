@@ -21,20 +21,24 @@ import type {
   PersonAnalysis,
   Point,
   SceneAnalysis,
-  SceneType,
   StageContext,
 } from '../core/types.js';
 import { AnimeMeError } from '../errors.js';
 import { expectIntegerInRange, expectNumberInRange, expectOneOf, invalidParameter, is } from '../validate.js';
 import { landmarksFromMesh } from './face-regions.js';
-import { boxArea, boxCentre, boxContains, boxOfPoints, centroid, clipBox, intersectionArea } from './geometry.js';
+import { boxArea, boxCentre, boxContains, boxOfPoints, centroid, clipBox, intersectionArea, visibleShare } from './geometry.js';
+import { fuseGender, UNCERTAIN_GENDER_AGES } from './gender.js';
 import { loadHuman, type LoadedHuman } from './human-loader.js';
+import { sceneTypeOf } from './scene-type.js';
 import { buildApproximateMask, splitMaskByPerson, constrainMaskToBoxes } from './person-mask.js';
 import { downscaleToMaxSide, resizeMask } from './resize.js';
 import { measureFaceSkinTone } from './face-skin.js';
 
+export { sceneTypeOf } from './scene-type.js';
+
 export const OBJECT_DETECTION_MODES = ['auto', 'always', 'never'] as const;
 export type ObjectDetectionMode = (typeof OBJECT_DETECTION_MODES)[number];
+const AGE_BUCKETS: readonly AgeBucket[] = ['child', 'teen', 'adult', 'elderly'];
 
 export interface AnalyserOptions {
   /** Long side the photo is downscaled to before the models see it (default 640). */
@@ -50,6 +54,18 @@ export interface AnalyserOptions {
   personMask?: boolean;
   /** A single person's gender must be at least this sure (0.5–1) to name the scene single-male/female (default 0.7). */
   minGenderConfidence?: number;
+  /**
+   * Age buckets in which a face's gender is reported with confidence at most 0.6 (below the describer's 0.7), so
+   * the photo is described without gendered words (default ['child', 'elderly']: see gender.ts; [] to name gender
+   * at every age).
+   */
+  uncertainGenderAges?: readonly AgeBucket[];
+  /**
+   * When the faces found are near the face detector's size limit (a group seen from afar) and the object detector
+   * sees a person whose face was not found, look again on 2×2 overlapping tiles (default true; +150–400 ms on such
+   * photos only; needs the object detector to have run).
+   */
+  findSmallFaces?: boolean;
   /** Folder with human's default models (default: @vladmandic/human/models). */
   modelsDir?: string;
   /** Folder with this project's vendored models (default: <package>/models/human). */
@@ -62,6 +78,8 @@ const DEFAULTS = {
   objects: 'auto' as ObjectDetectionMode,
   personMask: true,
   minGenderConfidence: 0.7,
+  uncertainGenderAges: UNCERTAIN_GENDER_AGES,
+  findSmallFaces: true,
 };
 
 // Thresholds below were set on the 75-photo shared corpus (see the shared analysis note); small sample.
@@ -85,7 +103,23 @@ const MIN_OBJECT_SCORE = 0.3;
 /** In 'auto' mode, a face covering at least this share of the frame makes objects not worth their cost. */
 const AUTO_OBJECTS_FACE_AREA = 0.05;
 
-const CHILD_ELDERLY_GENDER_CAP = 0.7;
+/**
+ * blazeface sees the whole photo squeezed to 256×256, and its finest anchors are 16 px apart: a face narrower than
+ * two anchor cells there is found unreliably, so when the faces found are that small, others may have been missed.
+ */
+const FACE_DETECTOR_INPUT = 256;
+const SMALL_FACE_DETECTOR_PX = 32;
+/**
+ * A face whose mesh lies less than this much inside the photo (cut by the border) gets age and gender capped at
+ * UNSURE_ATTRIBUTE_CONFIDENCE: the crop the models see is then part padding, unlike anything they were trained on
+ * (half of the astronaut's face read "male 0.85").
+ */
+const MIN_VISIBLE_FACE_SHARE = 0.8;
+const UNSURE_ATTRIBUTE_CONFIDENCE = 0.6;
+/** A person box this sure that holds no found face is evidence that faces were missed (recall, so below counting's 0.4). */
+const MIN_TILE_PERSON_SCORE = 0.3;
+/** Tiles are this share of the photo's width and height (2×2, overlapping by a fifth so no face is cut in all). */
+const TILE_SHARE = 0.6;
 
 const EXPRESSIONS: readonly Expression[] = ['neutral', 'happy', 'sad', 'angry', 'surprise', 'fear', 'disgust'];
 
@@ -99,17 +133,23 @@ function serialise<T>(task: () => Promise<T>): Promise<T> {
   return run;
 }
 
-function validateOptions(options: unknown): Required<Pick<AnalyserOptions, 'maxSide' | 'maxDescribedFaces' | 'objects' | 'personMask' | 'minGenderConfidence'>> &
-  Pick<AnalyserOptions, 'modelsDir' | 'vendoredModelsDir'> {
+type ResolvedOptions = Required<
+  Pick<AnalyserOptions, 'maxSide' | 'maxDescribedFaces' | 'objects' | 'personMask' | 'minGenderConfidence' | 'uncertainGenderAges' | 'findSmallFaces'>
+> &
+  Pick<AnalyserOptions, 'modelsDir' | 'vendoredModelsDir'>;
+
+function validateOptions(options: unknown): ResolvedOptions {
   if (options === undefined) return { ...DEFAULTS };
   if (!is.plainObject(options)) throw invalidParameter('plain object', 'options', options);
   const o = options as AnalyserOptions;
-  const resolved = {
+  const resolved: ResolvedOptions = {
     maxSide: o.maxSide === undefined ? DEFAULTS.maxSide : expectIntegerInRange(o.maxSide, 'maxSide', 128, 4096),
     maxDescribedFaces:
       o.maxDescribedFaces === undefined ? DEFAULTS.maxDescribedFaces : expectIntegerInRange(o.maxDescribedFaces, 'maxDescribedFaces', 0, 30),
     objects: o.objects === undefined ? DEFAULTS.objects : expectOneOf(o.objects, 'objects', OBJECT_DETECTION_MODES),
     personMask: DEFAULTS.personMask,
+    uncertainGenderAges: DEFAULTS.uncertainGenderAges,
+    findSmallFaces: DEFAULTS.findSmallFaces,
     minGenderConfidence:
       o.minGenderConfidence === undefined
         ? DEFAULTS.minGenderConfidence
@@ -117,9 +157,17 @@ function validateOptions(options: unknown): Required<Pick<AnalyserOptions, 'maxS
     modelsDir: o.modelsDir,
     vendoredModelsDir: o.vendoredModelsDir,
   };
-  if (o.personMask !== undefined) {
-    if (!is.bool(o.personMask)) throw invalidParameter('boolean', 'personMask', o.personMask);
-    resolved.personMask = o.personMask;
+  for (const key of ['personMask', 'findSmallFaces'] as const) {
+    if (o[key] === undefined) continue;
+    if (!is.bool(o[key])) throw invalidParameter('boolean', key, o[key]);
+    resolved[key] = o[key];
+  }
+  if (o.uncertainGenderAges !== undefined) {
+    const ages = o.uncertainGenderAges as unknown;
+    if (!Array.isArray(ages) || !ages.every((a) => AGE_BUCKETS.includes(a as AgeBucket))) {
+      throw invalidParameter(`array of ${AGE_BUCKETS.join(', ')}`, 'uncertainGenderAges', ages);
+    }
+    resolved.uncertainGenderAges = [...(ages as AgeBucket[])];
   }
   for (const key of ['modelsDir', 'vendoredModelsDir'] as const) {
     if (o[key] !== undefined && (!is.string(o[key]) || o[key] === '')) throw invalidParameter('non-empty string', key, o[key]);
@@ -172,8 +220,12 @@ interface Description {
   age: Estimate<{ years: number; bucket: AgeBucket }>;
 }
 
-/** faceres on a face crop; mirrors human's own post-processing (age from 100 bins with sub-bin refinement). */
-async function describeFace(loaded: LoadedHuman, faceTensor: Tensor): Promise<Description | undefined> {
+/**
+ * Age and gender of one face crop (human's 0..1 float face tensor): faceres for age and gender, mirroring human's
+ * own post-processing (age from 100 bins with sub-bin refinement), plus the vendored grayscale gender CNN as a
+ * second opinion when present (see gender.ts for how the two are fused).
+ */
+async function describeFace(loaded: LoadedHuman, faceTensor: Tensor, uncertainAges: readonly AgeBucket[]): Promise<Description | undefined> {
   const model = (loaded.human.models.models as Record<string, unknown>).faceres as
     | { inputs: { shape?: number[] }[]; execute(x: unknown): Tensor[] }
     | null
@@ -186,29 +238,50 @@ async function describeFace(loaded: LoadedHuman, faceTensor: Tensor): Promise<De
     const resized = tf.image.resizeBilinear(input as never, [shape[2], shape[1]], false);
     return model.execute(tf.mul(resized, 255)) as unknown as never;
   }) as unknown as Tensor[];
+  let pMale: number;
+  let years: number;
   try {
     const genderT = outputs.find((t) => t.shape[1] === 1);
     const ageT = outputs.find((t) => t.shape[1] === 100);
     if (!genderT || !ageT) return undefined;
-    const pMale = (await genderT.data())[0];
+    pMale = (await genderT.data())[0];
     const bins = await ageT.data();
     let best = 0;
     for (let i = 1; i < bins.length; i++) if (bins[i] > bins[best]) best = i;
     const prev = best > 0 ? bins[best - 1] : 0;
     const next = best < bins.length - 1 ? bins[best + 1] : 0;
-    const years = Math.max(0, Math.round(prev > next ? 10 * best - 100 * prev : 10 * best + 100 * next) / 10);
-    if (!Number.isFinite(pMale) || !Number.isFinite(years)) return undefined;
-    const bucket = ageBucketOf(years);
-    let genderConfidence = Math.max(pMale, 1 - pMale);
-    // faceres is confidently wrong on girls and elderly women far more than on teens and adults (shared note:
-    // all 6 of its gender errors), so its score overstates certainty there.
-    if (bucket === 'child' || bucket === 'elderly') genderConfidence = Math.min(genderConfidence, CHILD_ELDERLY_GENDER_CAP);
-    return {
-      gender: { value: pMale > 0.5 ? 'male' : 'female', confidence: Math.round(genderConfidence * 1000) / 1000 },
-      age: { value: { years, bucket }, confidence: ageConfidence(years) },
-    };
+    years = Math.max(0, Math.round(prev > next ? 10 * best - 100 * prev : 10 * best + 100 * next) / 10);
   } finally {
     for (const t of outputs) t.dispose();
+  }
+  if (!Number.isFinite(years)) return undefined;
+  const bucket = ageBucketOf(years);
+  const second = loaded.genderModel ? await secondOpinionMale(loaded, faceTensor) : undefined;
+  const gender = fuseGender(pMale, second, { bucket, uncertainAges });
+  if (!gender) return undefined;
+  return { gender, age: { value: { years, bucket }, confidence: ageConfidence(years) } };
+}
+
+/** P(male) from the vendored 64×64 grayscale gender CNN (face_classification), preprocessed as human does. */
+async function secondOpinionMale(loaded: LoadedHuman, faceTensor: Tensor): Promise<number | undefined> {
+  const model = loaded.genderModel;
+  const shape = model?.inputs[0]?.shape;
+  if (!model || !shape) return undefined;
+  const tf = loaded.tf;
+  const out = tf.tidy(() => {
+    const input = faceTensor.shape.length === 3 ? tf.expandDims(faceTensor as never, 0) : (faceTensor as never);
+    const resized = tf.image.resizeBilinear(input as never, [shape[1], shape[2]], false);
+    // Luma in -1..1: the model was trained on grayscale faces, which is also why it leans less on skin colour.
+    const gray = tf.sum(tf.mul(resized, tf.tensor1d([0.2989, 0.587, 0.114])), -1, true);
+    return model.execute(tf.mul(tf.sub(gray, 0.5), 2)) as never;
+  }) as unknown as Tensor;
+  try {
+    const probabilities = await out.data();
+    const female = probabilities[0];
+    const male = probabilities[1];
+    return female + male > 0 ? male / (female + male) : undefined;
+  } finally {
+    out.dispose();
   }
 }
 
@@ -263,15 +336,17 @@ function orientationOf(yaw: number): Estimate<'facing' | 'turned-left' | 'turned
   return { value: yaw > 0 ? 'turned-right' : 'turned-left', confidence: round2(Math.min(0.9, 0.4 + a)) };
 }
 
-function detectConfig(modules: { face: boolean; body: boolean; object: boolean }): Partial<Config> {
+/** `faceDetails` (default on with faces): iris and expression, skipped on tiles whose new faces are small anyway. */
+function detectConfig(modules: { face: boolean; body: boolean; object: boolean; faceDetails?: boolean }): Partial<Config> {
   // Every switch is passed each time because human merges overrides into its config for good.
+  const details = modules.face && modules.faceDetails !== false;
   return {
     face: {
       enabled: modules.face,
       detector: { return: modules.face },
       description: { enabled: false },
-      emotion: { enabled: modules.face },
-      iris: { enabled: modules.face },
+      emotion: { enabled: details },
+      iris: { enabled: details },
       mesh: { enabled: modules.face },
     },
     body: { enabled: modules.body },
@@ -375,36 +450,53 @@ function personFromBody(box: Box, pose: Keypoint[] | undefined, height: number):
   return person;
 }
 
-/** Scene rule: counts first, then age, then gender only when it is sure enough. */
-export function sceneTypeOf(
-  people: PersonAnalysis[],
-  pets: DetectedObject[],
-  objects: DetectedObject[],
-  size: { width: number; height: number },
-  minGenderConfidence: number,
-): Estimate<SceneType> {
-  const topPet = pets.reduce((m, p) => Math.max(m, p.score), 0);
-  const personConfidence =
-    people.length === 0 ? 0 : people.reduce((s, p) => s + (p.face?.score ?? 0.5), 0) / people.length;
-  if (people.length === 0) {
-    if (pets.length > 0) return { value: 'pet', confidence: round2(topPet) };
-    const area = size.width * size.height;
-    const main = objects.filter((o) => boxArea(o.box) / area >= 0.08).sort((a, b) => b.score - a.score)[0];
-    if (main) return { value: 'object', confidence: round2(main.score) };
-    return { value: 'landscape', confidence: objects.length === 0 ? 0.6 : 0.5 };
+function disposeFaceTensors(faces: FaceResult[]): void {
+  for (const f of faces) (f.tensor as Tensor | undefined)?.dispose();
+}
+
+function acceptedFace(f: FaceResult): boolean {
+  const boxScore = f.boxScore ?? f.score;
+  return boxScore >= MIN_FACE_BOX_SCORE && boxScore + (f.faceScore ?? 0) >= MIN_FACE_SCORE_SUM && f.mesh.length >= 468;
+}
+
+/**
+ * Face detection again on 2×2 overlapping tiles, each seen by the detector at ~1.7× the magnification of the whole
+ * photo. Returns accepted faces not already found (centre outside every known face box), in working-image pixels,
+ * with their crop tensors (the caller disposes them).
+ */
+async function detectInTiles(loaded: LoadedHuman, input: Tensor, work: { width: number; height: number }, known: number[][]): Promise<FaceResult[]> {
+  const tf = loaded.tf;
+  const tw = Math.round(work.width * TILE_SHARE);
+  const th = Math.round(work.height * TILE_SHARE);
+  const boxes = known.map((b) => [...b]);
+  const found: FaceResult[] = [];
+  for (const [x, y] of [
+    [0, 0],
+    [work.width - tw, 0],
+    [0, work.height - th],
+    [work.width - tw, work.height - th],
+  ]) {
+    const tile = tf.slice(input as never, [0, y, x, 0], [1, th, tw, 3]) as unknown as Tensor;
+    let result: Result;
+    try {
+      result = await loaded.human.detect(tile as never, detectConfig({ face: true, body: false, object: false, faceDetails: false }));
+    } finally {
+      tile.dispose();
+    }
+    for (const f of result.face) {
+      const box = [f.box[0] + x, f.box[1] + y, f.box[2], f.box[3]];
+      const cx = box[0] + box[2] / 2;
+      const cy = box[1] + box[3] / 2;
+      const duplicate = boxes.some((b) => cx >= b[0] && cx <= b[0] + b[2] && cy >= b[1] && cy <= b[1] + b[3]);
+      if (!acceptedFace(f) || duplicate) {
+        (f.tensor as Tensor | undefined)?.dispose();
+        continue;
+      }
+      boxes.push(box);
+      found.push({ ...f, box: box as FaceResult['box'], mesh: f.mesh.map((m) => [m[0] + x, m[1] + y, m[2]] as FaceResult['mesh'][number]) });
+    }
   }
-  if (pets.length > 0) return { value: 'person-with-pet', confidence: round2(Math.min(topPet, personConfidence)) };
-  if (people.length === 2) return { value: 'couple', confidence: round2(personConfidence * 0.9) };
-  if (people.length > 2) return { value: 'group', confidence: round2(personConfidence * 0.9) };
-  const person = people[0];
-  const age = person.age;
-  if (age && age.value.bucket === 'child' && age.confidence >= 0.5) return { value: 'child', confidence: age.confidence };
-  if (age && age.value.bucket === 'elderly' && age.confidence >= 0.5) return { value: 'elderly', confidence: age.confidence };
-  const gender = person.gender;
-  if (gender && gender.confidence >= minGenderConfidence) {
-    return { value: gender.value === 'female' ? 'single-female' : 'single-male', confidence: gender.confidence };
-  }
-  return { value: 'single-person', confidence: round2(personConfidence) };
+  return found;
 }
 
 export function createAnalyser(options?: AnalyserOptions): Analyser {
@@ -440,6 +532,8 @@ export function createAnalyser(options?: AnalyserOptions): Analyser {
     let rawObjects: Result['object'] = [];
     let personMask: Mask | undefined;
     let personMaskSource: SceneAnalysis['personMaskSource'];
+    // Face crops (tensors) from every detection pass; disposed after age/gender, or on any error.
+    const rawFaces: FaceResult[] = [];
     try {
       progress(0.1, 'detecting faces and pose');
       const first = await loaded.human.detect(input as never, detectConfig({ face: true, body: true, object: settings.objects === 'always' }));
@@ -455,41 +549,24 @@ export function createAnalyser(options?: AnalyserOptions): Analyser {
       checkAbort(context);
 
       // Faces: drop weak detector boxes (the mesh already rejected most false ones).
+      rawFaces.push(...result.face);
       const faces: FaceCandidate[] = [];
       for (const f of result.face) {
-        const boxScore = f.boxScore ?? f.score;
-        if (boxScore < MIN_FACE_BOX_SCORE || boxScore + (f.faceScore ?? 0) < MIN_FACE_SCORE_SUM || f.mesh.length < 468) {
+        if (!acceptedFace(f)) {
           (f.tensor as Tensor | undefined)?.dispose();
           continue;
         }
         const box = toBox(f.box, sx, sy);
         faces.push({ raw: f, box, area: boxArea(box) });
       }
-      faces.sort((a, b) => b.area - a.area);
       if (result.face.length > 0) models.push('human/facemesh', 'human/iris', 'human/emotion');
-
-      // Age and gender for the largest faces only: cost grows by ~100 ms a face.
-      progress(0.35, 'describing faces');
-      const descriptions = new Map<FaceCandidate, Description>();
-      try {
-        for (const face of faces.slice(0, settings.maxDescribedFaces)) {
-          if (!face.raw.tensor) continue;
-          const d = await describeFace(loaded, face.raw.tensor as unknown as Tensor);
-          if (d) descriptions.set(face, d);
-        }
-      } finally {
-        for (const f of result.face) (f.tensor as Tensor | undefined)?.dispose();
-      }
-      if (descriptions.size > 0) models.push('human/faceres');
-      lap('describe');
-      checkAbort(context);
 
       // 'auto': a close, clearly human face (not a dog's face the detector liked) makes objects not worth their cost.
       const closeHumanFace = faces.some(
         (f) => f.area / (image.width * image.height) >= AUTO_OBJECTS_FACE_AREA && (f.raw.faceScore ?? 0) >= HUMAN_MESH_SCORE && (f.raw.boxScore ?? 0) >= 0.6,
       );
       if (settings.objects === 'auto' && !closeHumanFace) {
-        progress(0.5, 'detecting objects');
+        progress(0.3, 'detecting objects');
         result = await loaded.human.detect(input as never, detectConfig({ face: false, body: false, object: true }));
         rawObjects = result.object;
         objectsRan = true;
@@ -499,6 +576,47 @@ export function createAnalyser(options?: AnalyserOptions): Analyser {
       if (objectsRan) models.push('human/centernet');
       checkAbort(context);
 
+      // Faces near the detector's size limit while the object detector sees a person with no face found: faces
+      // were probably missed, so look again, magnified.
+      const detectorScale = FACE_DETECTOR_INPUT / Math.max(work.width, work.height);
+      const smallFaces = faces.some((f) => f.raw.box[2] * detectorScale < SMALL_FACE_DETECTOR_PX);
+      const facelessPerson = rawObjects.some(
+        (o) =>
+          o.label === 'person' &&
+          o.score >= MIN_TILE_PERSON_SCORE &&
+          !faces.some((f) => boxContains({ x: o.box[0], y: o.box[1], width: o.box[2], height: o.box[3] }, boxCentre(toBox(f.raw.box, 1, 1)))),
+      );
+      if (settings.findSmallFaces && smallFaces && facelessPerson) {
+        progress(0.4, 'looking for small faces');
+        for (const f of await detectInTiles(loaded, input, work, faces.map((c) => c.raw.box))) {
+          rawFaces.push(f);
+          const box = toBox(f.box, sx, sy);
+          faces.push({ raw: f, box, area: boxArea(box) });
+        }
+        lap('tiles');
+        checkAbort(context);
+      }
+      faces.sort((a, b) => b.area - a.area);
+
+      // Age and gender for the largest faces only: cost grows by ~100 ms a face.
+      progress(0.5, 'describing faces');
+      const descriptions = new Map<FaceCandidate, Description>();
+      for (const face of faces.slice(0, settings.maxDescribedFaces)) {
+        if (!face.raw.tensor) continue;
+        const d = await describeFace(loaded, face.raw.tensor as unknown as Tensor, settings.uncertainGenderAges);
+        if (!d) continue;
+        const meshBox = boxOfPoints(face.raw.mesh.map((m) => ({ x: m[0], y: m[1] })));
+        if (visibleShare(meshBox, work.width, work.height) < MIN_VISIBLE_FACE_SHARE) {
+          d.gender.confidence = Math.min(d.gender.confidence, UNSURE_ATTRIBUTE_CONFIDENCE);
+          d.age.confidence = Math.min(d.age.confidence, UNSURE_ATTRIBUTE_CONFIDENCE);
+        }
+        descriptions.set(face, d);
+      }
+      disposeFaceTensors(rawFaces);
+      if (descriptions.size > 0) models.push('human/faceres', ...(loaded.genderModel ? ['face_classification/gender'] : []));
+      lap('describe');
+      checkAbort(context);
+
       // Objects, pets and person boxes in input pixels.
       const detections = rawObjects.map((o) => ({ label: o.label as string, score: round2(o.score), box: clipBox(toBox(o.box, sx, sy), image.width, image.height) }));
       const petCandidates = detections.filter((o) => PET_LABELS.has(o.label) && o.score >= MIN_PET_SCORE);
@@ -506,12 +624,15 @@ export function createAnalyser(options?: AnalyserOptions): Analyser {
       const personBoxes = detections.filter((o) => o.label === 'person' && o.score >= MIN_PERSON_BOX_SCORE);
       const weakPersonBoxes = detections.filter((o) => o.label === 'person');
 
-      // Count fusion (shared note): faces first, minus "faces" that are really a pet's face.
+      // Count fusion (shared note): faces first, minus "faces" that are really a pet's face. A face inside both a
+      // pet box and a person box belongs to whichever detection is surer (a monkey on a man's head is "cat" 0.32
+      // inside "person" 0.24).
       const countedFaces = faces.filter((f) => {
+        if ((f.raw.faceScore ?? 0) >= HUMAN_MESH_SCORE) return true;
         const c = boxCentre(f.box);
-        const inPet = petCandidates.some((p) => boxContains(p.box, c));
-        const inPerson = weakPersonBoxes.some((p) => boxContains(p.box, c));
-        return !inPet || inPerson || (f.raw.faceScore ?? 0) >= HUMAN_MESH_SCORE;
+        const petScore = Math.max(0, ...petCandidates.filter((p) => boxContains(p.box, c)).map((p) => p.score));
+        if (petScore === 0) return true;
+        return weakPersonBoxes.some((p) => boxContains(p.box, c) && p.score >= petScore);
       });
 
       // Next to people a weak "cat" is more often a hat, a monkey or a toy: ask for more there.
@@ -587,7 +708,7 @@ export function createAnalyser(options?: AnalyserOptions): Analyser {
       }
       lap('skinTone');
 
-      const sceneType = sceneTypeOf(people, pets, objects, image, settings.minGenderConfidence);
+      const sceneType = sceneTypeOf(people, pets, objects, image, { minGenderConfidence: settings.minGenderConfidence });
       timings.total = Math.round(performance.now() - started);
       progress(1, 'done');
       return {
@@ -603,6 +724,7 @@ export function createAnalyser(options?: AnalyserOptions): Analyser {
         timings,
       };
     } finally {
+      disposeFaceTensors(rawFaces);
       input.dispose();
     }
   }

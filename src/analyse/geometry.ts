@@ -43,6 +43,12 @@ export function intersectionArea(a: Box, b: Box): number {
   return w > 0 && h > 0 ? w * h : 0;
 }
 
+/** Share (0..1) of a box's area that lies inside a width × height image; 0 for an empty box. */
+export function visibleShare(box: Box, width: number, height: number): number {
+  const area = boxArea(box);
+  return area > 0 ? intersectionArea(box, { x: 0, y: 0, width, height }) / area : 0;
+}
+
 export function clipBox(box: Box, width: number, height: number): Box {
   const x0 = Math.max(0, Math.min(width, box.x));
   const y0 = Math.max(0, Math.min(height, box.y));

@@ -18,10 +18,16 @@ import { AnimeMeError } from '../errors.js';
 
 type Tf = typeof import('@tensorflow/tfjs-core');
 
+/** The part of a tfjs GraphModel the analyser uses (tfjs-converter's type is not re-exported by human). */
+export interface GraphModelLike {
+  inputs: { shape?: number[] }[];
+  execute(input: unknown): unknown;
+}
+
 export interface HumanLoaderOptions {
   /** Folder with human's default models (blazeface, facemesh, faceres, …). Default: @vladmandic/human/models. */
   modelsDir?: string;
-  /** Folder with the models vendored by this project (selfie segmentation). Default: <repo>/models/human. */
+  /** Folder with the models vendored by this project (selfie segmentation, gender CNN). Default: <repo>/models/human. */
   vendoredModelsDir?: string;
 }
 
@@ -30,6 +36,8 @@ export interface LoadedHuman {
   tf: Tf;
   /** Absolute file:// URL of the vendored selfie segmentation model, when present. */
   selfieModelUrl?: string;
+  /** The vendored grayscale gender CNN (second opinion next to faceres), when present. */
+  genderModel?: GraphModelLike;
   /** Model names that were loaded. */
   models: string[];
   loadMs: number;
@@ -48,6 +56,8 @@ const DEFAULT_MODEL_FILES = [
   'centernet.json',
 ] as const;
 const SELFIE_FILE = 'selfie.json';
+/** face_classification's 64×64 grayscale gender CNN, which human calls `ssrnet` gender (see models/human/README.md). */
+const GENDER_FILE = 'gender.json';
 
 let loading: Promise<LoadedHuman> | undefined;
 
@@ -184,7 +194,15 @@ async function load(options: HumanLoaderOptions): Promise<LoadedHuman> {
     tf.dispose([probe as never, out as never]);
     models.push('selfie');
   }
-  return { human, tf, selfieModelUrl, models, loadMs: performance.now() - started };
+  let genderModel: GraphModelLike | undefined;
+  const genderPath = vendoredDir ? path.join(vendoredDir, GENDER_FILE) : undefined;
+  if (genderPath && existsSync(genderPath)) {
+    // human.tf bundles tfjs-converter; loadGraphModel goes through the file:// router above.
+    const converter = tf as unknown as { loadGraphModel(url: string): Promise<GraphModelLike> };
+    genderModel = await converter.loadGraphModel(pathToFileURL(genderPath).href);
+    models.push('gender');
+  }
+  return { human, tf, selfieModelUrl, genderModel, models, loadMs: performance.now() - started };
 }
 
 /**

@@ -3,24 +3,20 @@
  * certain (confidence 1) and the scene type is re-derived from the corrected people.
  */
 import type { Gender, PersonAnalysis, SceneAnalysis, SceneType } from '../core/types.js';
+import { sceneTypeOf } from '../analyse/scene-type.js';
 
 export interface AnalysisOverridesInput {
   people?: number;
   genders?: ReadonlyArray<'f' | 'm' | '?'>;
 }
 
-/** Scene type from people and pets; the same rule the describer expects from the analyser. */
+/**
+ * Scene type from people and a pet count. Kept for callers of this name; the rule itself lives in
+ * analyse/scene-type.ts so analyser and corrections agree.
+ */
 export function sceneTypeFor(people: readonly PersonAnalysis[], petCount: number, minConfidence = 0.7): SceneType {
-  if (people.length === 0) return petCount > 0 ? 'pet' : 'landscape';
-  if (petCount > 0) return 'person-with-pet';
-  if (people.length === 2) return 'couple';
-  if (people.length >= 3) return 'group';
-  const person = people[0];
-  const bucket = person.age && person.age.confidence >= minConfidence ? person.age.value.bucket : undefined;
-  if (bucket === 'child') return 'child';
-  if (bucket === 'elderly') return 'elderly';
-  const gender = person.gender && person.gender.confidence >= minConfidence ? person.gender.value : undefined;
-  return gender === 'female' ? 'single-female' : gender === 'male' ? 'single-male' : 'single-person';
+  const pets = Array.from({ length: petCount }, () => ({ label: 'pet', score: 1, box: { x: 0, y: 0, width: 0, height: 0 } }));
+  return sceneTypeOf(people, pets, [], { width: 0, height: 0 }, { minGenderConfidence: minConfidence }).value;
 }
 
 export function applyAnalysisOverrides(analysis: SceneAnalysis, overrides: AnalysisOverridesInput = {}): SceneAnalysis {
@@ -45,6 +41,6 @@ export function applyAnalysisOverrides(analysis: SceneAnalysis, overrides: Analy
       return { ...person, gender: { value, confidence: 1 } };
     });
   }
-  const sceneType = sceneTypeFor(people, analysis.pets.length);
+  const sceneType = sceneTypeOf(people, analysis.pets, analysis.objects, analysis).value;
   return { ...analysis, people, peopleCount: people.length, sceneType: { value: sceneType, confidence: 1 } };
 }

@@ -7,7 +7,8 @@ import { CORPUS, corpusPresent, loadPhoto } from './photos.js';
 
 const skip = corpusPresent ? false : `shared corpus not found at ${CORPUS}`;
 const analyser = createAnalyser();
-const analyse = async (name: string) => analyser.analyse(await loadPhoto(path.join(CORPUS, name)));
+// At the pipeline's working size (long side 512), as `npm run eval:analysis` does by default.
+const analyse = async (name: string) => analyser.analyse(await loadPhoto(path.join(CORPUS, name), { longSide: 512 }));
 
 test('dark-skinned portrait: one person, full landmarks, a dark skin tone measured in colour', { skip }, async () => {
   const analysis = await analyse('gh_singnet_woman_portrait.jpg');
@@ -58,4 +59,41 @@ test('landscape without people stays a landscape', { skip }, async () => {
   const analysis = await analyse('deb_plasma_path.jpg');
   assert.equal(analysis.peopleCount, 0);
   assert.equal(analysis.sceneType.value, 'landscape');
+});
+
+test('baseball team (10 players, caps, small faces): small-face tiles find more faces; a group scene', { skip }, async () => {
+  const analysis = await analyse('gh_maxcap_baseball_team.jpg');
+  // Faces alone found 1–2 of ~10 before tiling; the count stays short of 10 (faces hidden by caps and arms).
+  assert.ok(analysis.people.filter((p) => p.face).length >= 3, `faces ${analysis.people.filter((p) => p.face).length}`);
+  assert.ok(analysis.peopleCount >= 3 && analysis.peopleCount <= 10, `count ${analysis.peopleCount}`);
+  assert.equal(analysis.sceneType.value, 'group');
+  assert.ok(analysis.timings.tiles !== undefined);
+});
+
+test('a laughing baby: one child, child scene', { skip }, async () => {
+  const analysis = await analyse('gh_maxemo_happy_baby.jpg');
+  assert.equal(analysis.peopleCount, 1);
+  assert.equal(analysis.people[0].age?.value.bucket, 'child');
+  assert.equal(analysis.sceneType.value, 'child');
+});
+
+test('dark-skinned toddler girl faceres reads "male 0.91": the two gender models disagree, so no gender is named', { skip }, async () => {
+  const analysis = await analyse('gh_fairface_0448.jpg');
+  assert.equal(analysis.peopleCount, 1);
+  const gender = analysis.people[0].gender;
+  assert.ok(gender && gender.confidence < 0.7, JSON.stringify(gender));
+  assert.ok(!['single-male', 'single-female'].includes(analysis.sceneType.value));
+  assert.ok(analysis.models.includes('face_classification/gender'));
+});
+
+test('elderly dark-skinned woman all models read as male: elderly scene, gender not named', { skip }, async () => {
+  const analysis = await analyse('gh_fairface_0514.jpg');
+  assert.equal(analysis.peopleCount, 1);
+  assert.equal(analysis.sceneType.value, 'elderly');
+  assert.ok((analysis.people[0].gender?.confidence ?? 0) < 0.7);
+});
+
+test('a man with a monkey on his head: one person (the monkey is "cat" 0.32 inside "person" 0.24)', { skip }, async () => {
+  const analysis = await analyse('gh_maxres_monkey_and_man.png');
+  assert.equal(analysis.peopleCount, 1);
 });

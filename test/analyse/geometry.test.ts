@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fillEllipse, fillPolygon, intersectionArea, scalePolygon } from '../../src/analyse/geometry.js';
+import { fillEllipse, fillPolygon, intersectionArea, scalePolygon, visibleShare } from '../../src/analyse/geometry.js';
 import { buildApproximateMask, splitMaskByPerson } from '../../src/analyse/person-mask.js';
 import { downscaleToMaxSide, resizeMask } from '../../src/analyse/resize.js';
 import { createRgbImage } from '../../src/core/raster.js';
@@ -60,4 +60,11 @@ test('approximate person mask covers the face and splits between two people', ()
   assert.equal(a.data[30 * 200 + 40], 255);
   assert.equal(a.data[30 * 200 + 150], 0);
   assert.equal(b.data[30 * 200 + 150], 255);
+});
+
+test('visibleShare: the part of a box inside the image', () => {
+  assert.equal(visibleShare({ x: 10, y: 10, width: 20, height: 20 }, 100, 100), 1);
+  assert.equal(visibleShare({ x: -10, y: 0, width: 20, height: 20 }, 100, 100), 0.5);
+  assert.equal(visibleShare({ x: 90, y: 95, width: 20, height: 10 }, 100, 100), 0.25);
+  assert.equal(visibleShare({ x: 0, y: 0, width: 0, height: 5 }, 100, 100), 0);
 });

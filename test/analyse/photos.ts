@@ -1,5 +1,5 @@
 // Test helper: decode a photo to an RgbImage with sharp (Node-only, so it lives in tests, not in src/analyse).
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import type { RgbImage } from '../../src/core/raster.js';
@@ -9,9 +9,11 @@ export const FIXTURES = path.resolve('test/fixtures/photos');
 export const CORPUS = path.resolve('../shared/corpus/images');
 export const corpusPresent = existsSync(CORPUS);
 
-export async function loadPhoto(file: string, resize?: { width: number }): Promise<RgbImage> {
-  let pipeline = sharp(file).removeAlpha().toColourspace('srgb');
-  if (resize) pipeline = pipeline.resize({ width: resize.width });
+export async function loadPhoto(file: string, resize?: { width: number } | { longSide: number }): Promise<RgbImage> {
+  // From a buffer: src/image blocks libvips's file loaders in any process that imports it.
+  let pipeline = sharp(readFileSync(file)).removeAlpha().toColourspace('srgb');
+  if (resize && 'width' in resize) pipeline = pipeline.resize({ width: resize.width });
+  if (resize && 'longSide' in resize) pipeline = pipeline.resize({ width: resize.longSide, height: resize.longSide, fit: 'inside', withoutEnlargement: true });
   const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
   return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
 }
