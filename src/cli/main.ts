@@ -13,6 +13,9 @@ import { createAnimeMe } from '../node/create-anime-me.js';
 import type { RunOptions } from '../pipeline/options.js';
 import type { PipelineResult } from '../pipeline/pipeline.js';
 import { summariseAnalysis } from '../pipeline/summary.js';
+import type { Stylizer } from '../core/types.js';
+import { createEngineStylizer } from './engine.js';
+import { runModels } from './models.js';
 import { createProgressDisplay } from './progress.js';
 
 const HELP = `anime-me — turn photos into anime pictures (no model download needed)
@@ -21,6 +24,9 @@ Usage:
   anime-me <photos or folders…> [options]
   anime-me analyse <photo> [--json]
   anime-me styles
+  anime-me models verify <dir> | list [dir]
+  anime-me serve [--port 8080]   web page + HTTP API (see anime-me serve --help)
+  anime-me worker --redis <url>  queue worker for distributed mode (see anime-me worker --help)
 
 Options:
   -o, --out <dir>        output folder (default: next to each photo)
@@ -37,6 +43,14 @@ Options:
       --gender <list>    correct genders, largest person first: f,m,? (e.g. --gender f,m)
       --prompt <text>    replace the generated prompt (recorded in the PNG)
       --no-analyse       skip analysis (faster; photo styled as a scene without people)
+      --engine <name>    embedded (default, no weights) | diffusion (Stable Diffusion img2img
+                         over an ONNX pack you bring) | image-to-image (AnimeGAN-style ONNX pack)
+      --model <dir>      the model pack folder for --engine diffusion / image-to-image
+      --steps <n>        diffusion schedule length (default 20; strength cuts it)
+      --strength <x>     diffusion denoising strength 0–1 (default 0.5)
+      --guidance <x>     classifier-free guidance scale (default 7)
+      --sampler <name>   euler-ancestral (default), euler, ddim, dpmpp-2m, lcm, or A1111 names
+      --device <d>       cpu (default) | cuda | auto, for the ONNX engines
       --json             print a JSON report on stdout (outputs, analysis, prompt, stage timings)
   -h, --help             show this help
 
@@ -106,6 +120,9 @@ interface PhotoReport {
 }
 
 async function main(argv: string[]): Promise<number> {
+  // Service subcommands have their own flags and modules (src/cli/serve.ts, src/cli/worker.ts).
+  if (argv[0] === 'serve') return (await import('./serve.js')).runServe(argv.slice(1));
+  if (argv[0] === 'worker') return (await import('./worker.js')).runWorker(argv.slice(1));
   let parsed;
   try {
     parsed = parseArgs({
@@ -124,6 +141,13 @@ async function main(argv: string[]): Promise<number> {
         gender: { type: 'string' },
         prompt: { type: 'string' },
         'no-analyse': { type: 'boolean' },
+        engine: { type: 'string' },
+        model: { type: 'string' },
+        steps: { type: 'string' },
+        strength: { type: 'string' },
+        guidance: { type: 'string' },
+        sampler: { type: 'string' },
+        device: { type: 'string' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -137,6 +161,8 @@ async function main(argv: string[]): Promise<number> {
     (values.help ? process.stdout : process.stderr).write(`${HELP}\n`);
     return values.help ? 0 : 2;
   }
+
+  if (positionals[0] === 'models') return runModels(positionals.slice(1));
 
   if (positionals[0] === 'styles') {
     for (const style of EMBEDDED_STYLES) process.stdout.write(`${style}\n`);
@@ -183,7 +209,14 @@ async function main(argv: string[]): Promise<number> {
   }
   if (values.out) await mkdir(values.out, { recursive: true });
 
-  const pipeline = createAnimeMe({ upscaler: !analyseOnly });
+  let stylizer: Stylizer | undefined;
+  try {
+    stylizer = await createEngineStylizer(values);
+  } catch (error) {
+    process.stderr.write(`anime-me: ${toAnimeMeError(error).message}\n`);
+    return 2;
+  }
+  const pipeline = createAnimeMe({ upscaler: !analyseOnly, ...(stylizer ? { stylizer } : {}) });
   const progress = createProgressDisplay();
   const reports: PhotoReport[] = [];
   try {

@@ -1,7 +1,7 @@
 /** `anime-me models pull <url> [dir] [--sha256 hex]`: one file, resumable, checked. */
 import { parseArgs } from 'node:util';
 import { pullFile } from '../models/pull.js';
-import { modelsDir } from './models.js';
+import { modelsDir } from '../models/models-dir.js';
 
 export async function runPull(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { sha256: { type: 'string' } } });

@@ -1,15 +1,8 @@
 /** `anime-me models …`: list packs in a folder, verify one (layout, tensor signatures, configs), pull one. */
-import os from 'node:os';
-import path from 'node:path';
 import { formatProblem, listPacks, verifyPack } from '../diffusion/index.js';
 import { toAnimeMeError } from '../errors.js';
 
-/** Where packs live unless `--dir`/ANIME_ME_MODELS_DIR says otherwise: per user, outside any project. */
-export const DEFAULT_MODELS_DIR = path.join(os.homedir(), '.anime-me', 'models');
-
-export function modelsDir(option?: string): string {
-  return option ?? process.env.ANIME_ME_MODELS_DIR ?? DEFAULT_MODELS_DIR;
-}
+import { DEFAULT_MODELS_DIR, modelsDir } from '../models/models-dir.js';
 
 const USAGE = `Usage:
   anime-me models list [dir]       packs in dir (default $ANIME_ME_MODELS_DIR or ${DEFAULT_MODELS_DIR})

@@ -23,7 +23,8 @@ import { AnimeMeError, toAnimeMeError } from '../errors.js';
 import type { ImageCodec } from './codec.js';
 import { colourfulness, GRAYSCALE_COLOURFULNESS } from './colourfulness.js';
 import { resolveRunOptions, throwIfAborted, type RunOptions } from './options.js';
-import { workingSize } from './sizes.js';
+import { analysisSize, ANALYSIS_SIDE, workingSize } from './sizes.js';
+import { scaleAnalysis } from '../analyse/scale-analysis.js';
 
 export interface PipelineComponents {
   codec: ImageCodec;
@@ -94,7 +95,7 @@ export function createPipeline(components: PipelineComponents): Pipeline {
     });
 
     // 1. Decode: sniff, check limits from the header, orient upright, flatten alpha, shrink on load.
-    const decoded = await stage('decode', () => codec.decode(bytes, { maxSide: options.size }));
+    const decoded = await stage('decode', () => codec.decode(bytes, { maxSide: Math.max(options.size, ANALYSIS_SIDE) }));
     const original = decoded.image;
 
     // 2. Working size: stylize at (output / upscale) so the expensive look is computed on few pixels.
@@ -104,10 +105,16 @@ export function createPipeline(components: PipelineComponents): Pipeline {
         ? original
         : await stage('decode', () => codec.resize(original, work.width, work.height));
 
-    // 3. Analyse: people, faces, landmarks, pets, scene. Never rejects a photo without faces.
+    // 3. Analyse: people, faces, landmarks, pets, scene. Never rejects a photo without faces. The
+    //    models see a copy of their own size, and the result is mapped onto the working image.
     let analysis = emptyAnalysis(working.width, working.height);
     if (options.analyse && analyser) {
-      analysis = await stage('analyse', () => analyser.analyse(working, stageContext('analyse')));
+      analysis = await stage('analyse', async () => {
+        const side = analysisSize(original, work);
+        const input =
+          side.width === working.width && side.height === working.height ? working : await codec.resize(original, side.width, side.height);
+        return scaleAnalysis(await analyser.analyse(input, stageContext('analyse')), working.width, working.height);
+      });
     }
     analysis = applyAnalysisOverrides(analysis, options.overrides);
 

@@ -1,0 +1,115 @@
+/**
+ * `anime-me serve`: the web page, the HTTP API and (without REDIS_URL) the in-process job queue with
+ * its pipeline threads. Flags override environment variables, which override the defaults.
+ */
+import { parseArgs } from 'node:util';
+import { toAnimeMeError } from '../errors.js';
+import type { ServerConfigOptions } from '../server/config.js';
+
+export const SERVE_HELP = `anime-me serve — the web page and HTTP API
+
+Usage:
+  anime-me serve [options]
+
+Options (environment variable in brackets):
+      --port <n>             port (PORT, default 8080)
+      --host <addr>          address to listen on (HOST, default 127.0.0.1; 0.0.0.0 for phones on the LAN)
+      --data-dir <dir>       uploads and results (ANIME_ME_DATA_DIR, default <tmp>/anime-me-data)
+      --redis <url>          run jobs on BullMQ workers instead of in this process (REDIS_URL)
+      --concurrency <n>      pipeline threads in this process (ANIME_ME_CONCURRENCY, default cores/2)
+      --queue-capacity <n>   most jobs waiting before 429 (ANIME_ME_QUEUE_CAPACITY, default 20)
+      --max-per-client <n>   most jobs per client IP at once (ANIME_ME_MAX_PER_CLIENT, default 2)
+      --rate-limit <n>       submissions per minute per client IP (ANIME_ME_RATE_LIMIT, default 20)
+      --ttl <seconds>        delete results this long after a job ends (ANIME_ME_RESULT_TTL_S, default 3600)
+      --trust-proxy          take the client address from X-Forwarded-For (ANIME_ME_TRUST_PROXY)
+  -h, --help                 show this help
+
+Routes: GET / (web page), POST /api/v1/jobs, GET /api/v1/jobs/:id[/events|/result|/composite],
+DELETE /api/v1/jobs/:id, POST /sdapi/v1/img2img, GET /sdapi/v1/progress, GET /healthz, GET /metrics,
+GET /docs (OpenAPI).`;
+
+function integer(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value)) throw new Error(`Expected a whole number for --${name} but received "${value}"`);
+  return Number(value);
+}
+
+export function parseServeArgs(argv: string[]): ServerConfigOptions | 'help' {
+  const { values } = parseArgs({
+    args: argv,
+    allowPositionals: false,
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      'data-dir': { type: 'string' },
+      redis: { type: 'string' },
+      concurrency: { type: 'string' },
+      'queue-capacity': { type: 'string' },
+      'max-per-client': { type: 'string' },
+      'rate-limit': { type: 'string' },
+      ttl: { type: 'string' },
+      'trust-proxy': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) return 'help';
+  const ttl = integer(values.ttl, 'ttl');
+  const options: ServerConfigOptions = {
+    port: integer(values.port, 'port'),
+    host: values.host,
+    dataDir: values['data-dir'],
+    redisUrl: values.redis,
+    concurrency: integer(values.concurrency, 'concurrency'),
+    queueCapacity: integer(values['queue-capacity'], 'queue-capacity'),
+    maxPerClient: integer(values['max-per-client'], 'max-per-client'),
+    rateLimitPerMinute: integer(values['rate-limit'], 'rate-limit'),
+    resultTtlMs: ttl === undefined ? undefined : ttl * 1000,
+    trustProxy: values['trust-proxy'],
+  };
+  // Drop unset flags so environment variables and defaults apply.
+  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as ServerConfigOptions;
+}
+
+/** Runs until SIGTERM/SIGINT; resolves with the exit code. */
+export async function runServe(argv: string[]): Promise<number> {
+  let options: ServerConfigOptions | 'help';
+  try {
+    options = parseServeArgs(argv);
+  } catch (error) {
+    process.stderr.write(`anime-me serve: ${(error as Error).message}\nRun "anime-me serve --help" for usage.\n`);
+    return 2;
+  }
+  if (options === 'help') {
+    process.stdout.write(`${SERVE_HELP}\n`);
+    return 0;
+  }
+  const { startService } = await import('../server/service.js');
+  let service;
+  try {
+    // ANIME_ME_TEST_PIPELINE_MODULE: a stand-in pipeline for tests and load benches; never set in production.
+    const pipelineModule = process.env['ANIME_ME_TEST_PIPELINE_MODULE'];
+    service = await startService({ ...options, ...(pipelineModule ? { pipelineModule } : {}), logger: { level: process.env['LOG_LEVEL'] ?? 'info' } });
+  } catch (error) {
+    process.stderr.write(`anime-me serve: ${toAnimeMeError(error).message}\n`);
+    return 1;
+  }
+  const mode = service.config.redisUrl ? 'BullMQ (run `anime-me worker` processes)' : `in-process, ${service.pool?.size ?? 0} pipeline thread(s)`;
+  process.stderr.write(`anime-me: serving ${service.url}/ — jobs ${mode}; results kept ${Math.round(service.config.resultTtlMs / 1000)} s\n`);
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      process.stderr.write(`anime-me: ${signal}: finishing running jobs (up to ${Math.round(service.config.shutdownGraceMs / 1000)} s)…\n`);
+      service.close().then(
+        () => resolve(0),
+        (error: unknown) => {
+          process.stderr.write(`anime-me: shutdown: ${toAnimeMeError(error).message}\n`);
+          resolve(1);
+        },
+      );
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+}

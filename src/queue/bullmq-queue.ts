@@ -1,0 +1,458 @@
+/**
+ * JobQueue on BullMQ (Redis), for scale-out: HTTP servers add jobs with createBullmqQueue, and
+ * `anime-me worker` processes run them with createBullmqWorker. Job data is only the options and a
+ * hashed client key (bytes live in shared storage under the job id). Cancellation goes to workers
+ * over a Redis pub/sub channel; places in line come from the wait list (LPUSH on add, RPOPLPUSH by
+ * workers, so position = length − index).
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { DelayedError, Job, Queue, QueueEvents, UnrecoverableError, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { StageName } from '../core/types.js';
+import { AnimeMeError } from '../errors.js';
+import { isRetryable, toJobError } from './retry.js';
+import {
+  QueueRejection,
+  type JobError,
+  type JobEvent,
+  type JobListener,
+  type JobOptions,
+  type JobOutcome,
+  type JobProcessor,
+  type JobQueue,
+  type JobRecord,
+  type QueueStats,
+} from './types.js';
+
+/** Queue name shared by servers and workers. */
+export const DEFAULT_QUEUE_NAME = 'anime-me';
+/**
+ * 3 attempts: a job survives two worker crashes (or stalls) and then fails for good, so a photo
+ * that kills workers cannot loop forever (G12).
+ */
+export const DEFAULT_ATTEMPTS = 3;
+/**
+ * Lock 30 s (BullMQ's default): the worker's event loop stays free (inference runs in threads), so
+ * renewals every 15 s are never late; a SIGKILLed worker's job is picked up 30–60 s later.
+ */
+export const DEFAULT_LOCK_MS = 30_000;
+
+interface JobData {
+  options: JobOptions;
+  /** sha256 of the client key, truncated: enough for the per-client limit, not an address. */
+  client: string;
+}
+
+interface ProgressData {
+  stage: StageName;
+  progress: number;
+}
+
+export interface BullmqConnectionOptions {
+  redisUrl: string;
+  queueName?: string;
+  /** Redis key prefix (default "bull"). */
+  prefix?: string;
+}
+
+export interface BullmqQueueOptions extends BullmqConnectionOptions {
+  capacity: number;
+  maxPerClient: number;
+  /** Finished jobs (and their records in Redis) are kept this long. */
+  retentionMs: number;
+  attempts?: number;
+  /** Rough seconds per job for Retry-After hints (default 10). */
+  typicalJobSeconds?: number;
+  /** Poll interval for places in line of watched queued jobs (default 1 s). */
+  positionPollMs?: number;
+}
+
+const keyOf = (options: BullmqConnectionOptions) => ({
+  name: options.queueName ?? DEFAULT_QUEUE_NAME,
+  prefix: options.prefix ?? 'bull',
+});
+const cancelChannel = (prefix: string, name: string) => `${prefix}:${name}:anime-me:cancel`;
+const cancelledKey = (prefix: string, name: string, id: string) => `${prefix}:${name}:anime-me:cancelled:${id}`;
+const clientKeyOf = (prefix: string, name: string, client: string) => `${prefix}:${name}:anime-me:client:${client}`;
+const workersKey = (prefix: string, name: string) => `${prefix}:${name}:anime-me:workers`;
+
+/**
+ * BullMQ is given connection options rather than ioredis instances, so it owns (and closes) its
+ * connections; workers need maxRetriesPerRequest null (BullMQ's production advice).
+ */
+function connectionOptions(redisUrl: string) {
+  const url = new URL(redisUrl);
+  const db = url.pathname.length > 1 ? Number(url.pathname.slice(1)) : undefined;
+  return {
+    host: url.hostname || '127.0.0.1',
+    port: url.port ? Number(url.port) : 6379,
+    ...(url.username ? { username: decodeURIComponent(url.username) } : {}),
+    ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
+    ...(db !== undefined && Number.isInteger(db) ? { db } : {}),
+    ...(url.protocol === 'rediss:' ? { tls: {} } : {}),
+    maxRetriesPerRequest: null,
+  };
+}
+
+function hashClient(clientKey: string): string {
+  return createHash('sha256').update(clientKey).digest('base64url').slice(0, 16);
+}
+
+/** Errors cross Redis as "CODE: message" (BullMQ keeps only the message). */
+function encodeError(error: JobError): string {
+  return `${error.code}: ${error.message}`;
+}
+function decodeError(reason: string | undefined): JobError {
+  const match = /^([A-Z_]+): ([\s\S]*)$/.exec(reason ?? '');
+  if (match) return { code: match[1], message: match[2] };
+  // BullMQ's own reasons, e.g. "job stalled more than allowable limit".
+  return { code: 'INTERNAL', message: reason || 'The job failed.' };
+}
+
+function parseValue<T>(value: unknown): T {
+  return (typeof value === 'string' ? JSON.parse(value) : value) as T;
+}
+
+export async function createBullmqQueue(options: BullmqQueueOptions): Promise<JobQueue> {
+  const { name, prefix } = keyOf(options);
+  const attempts = options.attempts ?? DEFAULT_ATTEMPTS;
+  const retentionS = Math.max(1, Math.ceil(options.retentionMs / 1000));
+  // Producers fail fast when Redis is away (enableOfflineQueue false) instead of piling up commands.
+  const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true });
+  await redis.connect();
+  const queue = new Queue<JobData, JobOutcome>(name, {
+    connection: connectionOptions(options.redisUrl),
+    prefix,
+  });
+  const events = new QueueEvents(name, { connection: connectionOptions(options.redisUrl), prefix });
+  await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
+  const waitKey = queue.keys['wait'];
+  const listeners = new Map<string, Set<JobListener>>();
+  const lastPosition = new Map<string, number>();
+  let typicalMs = (options.typicalJobSeconds ?? 10) * 1000;
+  let closed = false;
+
+  const emit = (event: JobEvent) => {
+    for (const key of [event.id, '*']) {
+      for (const listener of listeners.get(key) ?? []) {
+        try {
+          listener(event);
+        } catch {
+          // a listener's bug must not break the queue
+        }
+      }
+    }
+  };
+  // Only a job's own subscribers (an SSE stream, a waiting A1111 call) make it worth polling its place
+  // in line; '*' subscribers (metrics) do not.
+  const watched = (id: string) => (listeners.get(id)?.size ?? 0) > 0;
+
+  async function positionOf(id: string): Promise<number | undefined> {
+    const [index, length] = (await redis.multi().lpos(waitKey, id).llen(waitKey).exec()) ?? [];
+    const at = index?.[1];
+    const len = length?.[1];
+    return typeof at === 'number' && typeof len === 'number' ? len - at : undefined;
+  }
+
+  /** Every waiting job's place in line from one read of the wait list (bounded by the capacity). */
+  async function allPositions(): Promise<Map<string, number>> {
+    const ids = await redis.lrange(waitKey, 0, -1);
+    return new Map(ids.map((id, index) => [id, ids.length - index]));
+  }
+
+  events.on('active', ({ jobId }) => {
+    if (!watched(jobId)) return;
+    lastPosition.delete(jobId);
+    void Job.fromId<JobData, JobOutcome>(queue, jobId).then((job) => emit({ type: 'running', id: jobId, attempt: job?.attemptsStarted ?? 1 }));
+  });
+  events.on('progress', ({ jobId, data }) => {
+    const p = data as unknown as ProgressData;
+    if (p && typeof p === 'object' && typeof p.stage === 'string') emit({ type: 'progress', id: jobId, stage: p.stage, progress: p.progress });
+  });
+  events.on('completed', ({ jobId, returnvalue }) => {
+    const outcome = parseValue<JobOutcome>(returnvalue);
+    typicalMs = typicalMs * 0.7 + outcome.runMs * 0.3;
+    emit({ type: 'done', id: jobId, outcome });
+  });
+  events.on('failed', ({ jobId, failedReason }) => emit({ type: 'failed', id: jobId, error: decodeError(failedReason) }));
+  events.on('removed', ({ jobId }) => emit({ type: 'removed', id: jobId }));
+
+  // Places in line change as other jobs start; poll them for queued jobs someone is watching.
+  let polling = false;
+  const poll = setInterval(() => {
+    for (const id of lastPosition.keys()) if (!watched(id)) lastPosition.delete(id);
+    if (lastPosition.size === 0 || polling) return;
+    polling = true;
+    allPositions()
+      .then((positions) => {
+        for (const [id, last] of lastPosition) {
+          const position = positions.get(id);
+          if (position === undefined) lastPosition.delete(id); // started, or gone
+          else if (position !== last) {
+            lastPosition.set(id, position);
+            emit({ type: 'position', id, position });
+          }
+        }
+      })
+      .catch(() => undefined)
+      .finally(() => {
+        polling = false;
+      });
+  }, options.positionPollMs ?? 1000);
+  poll.unref();
+
+  async function stats(): Promise<QueueStats> {
+    const counts = await queue.getJobCounts('waiting', 'prioritized', 'delayed', 'active', 'completed', 'failed');
+    const workers = await redis.hgetall(workersKey(prefix, name));
+    const now = Date.now();
+    let concurrency = 0;
+    for (const value of Object.values(workers)) {
+      const w = JSON.parse(value) as { concurrency: number; at: number };
+      if (now - w.at < 30_000) concurrency += w.concurrency;
+    }
+    return {
+      queued: (counts['waiting'] ?? 0) + (counts['prioritized'] ?? 0) + (counts['delayed'] ?? 0),
+      running: counts['active'] ?? 0,
+      done: counts['completed'] ?? 0,
+      failed: counts['failed'] ?? 0,
+      capacity: options.capacity,
+      concurrency,
+    };
+  }
+
+  /** Jobs of this client still waiting or running; ids of finished or vanished jobs are dropped. */
+  async function activeJobsOf(client: string): Promise<number> {
+    const key = clientKeyOf(prefix, name, client);
+    const ids = await redis.smembers(key);
+    let active = 0;
+    for (const id of ids) {
+      const finishedOn = await redis.hget(`${prefix}:${name}:${id}`, 'finishedOn');
+      const exists = finishedOn !== null || (await redis.exists(`${prefix}:${name}:${id}`)) === 1;
+      if (!exists || finishedOn !== null) await redis.srem(key, id);
+      else active++;
+    }
+    return active;
+  }
+
+  async function toRecord(job: Job<JobData, JobOutcome>): Promise<JobRecord | undefined> {
+    if (await redis.exists(cancelledKey(prefix, name, job.id!))) return undefined;
+    const state = await job.getState();
+    const base = {
+      id: job.id!,
+      options: job.data.options,
+      createdAt: job.timestamp,
+      attempts: job.attemptsStarted ?? job.attemptsMade,
+      ...(job.processedOn ? { startedAt: job.processedOn } : {}),
+    };
+    switch (state) {
+      case 'completed':
+        return { ...base, state: 'done', outcome: parseValue<JobOutcome>(job.returnvalue), ...(job.finishedOn ? { finishedAt: job.finishedOn } : {}) };
+      case 'failed':
+        return { ...base, state: 'failed', error: decodeError(job.failedReason), ...(job.finishedOn ? { finishedAt: job.finishedOn } : {}) };
+      case 'active': {
+        const p = job.progress as unknown as ProgressData | number;
+        return { ...base, state: 'running', ...(typeof p === 'object' && p && 'stage' in p ? { progress: { stage: p.stage, progress: p.progress } } : {}) };
+      }
+      case 'unknown':
+        return undefined;
+      default: {
+        const position = await positionOf(job.id!);
+        if (position !== undefined && watched(job.id!)) lastPosition.set(job.id!, position);
+        return { ...base, state: 'queued', ...(position !== undefined ? { position } : {}) };
+      }
+    }
+  }
+
+  return {
+    kind: 'bullmq',
+    async add({ id, clientKey, options: jobOptions }) {
+      if (closed) throw new AnimeMeError('CANCELLED', 'The queue is shutting down.');
+      const client = hashClient(clientKey);
+      const current = await stats();
+      if (current.queued >= options.capacity) {
+        throw new QueueRejection('QUEUE_FULL', 'Too many photos are waiting right now; try again shortly.', (typicalMs / 1000) * (1 + current.queued / Math.max(1, current.concurrency)));
+      }
+      const mine = await activeJobsOf(client);
+      if (mine >= options.maxPerClient) {
+        throw new QueueRejection('CLIENT_LIMIT', `You already have ${mine} photo(s) in progress; wait for one to finish.`, typicalMs / 1000);
+      }
+      await queue.add('photo', { options: jobOptions, client }, {
+        jobId: id,
+        attempts,
+        backoff: { type: 'fixed', delay: 1000 },
+        removeOnComplete: { age: retentionS },
+        removeOnFail: { age: retentionS },
+      });
+      const clientKeyName = clientKeyOf(prefix, name, client);
+      await redis.multi().sadd(clientKeyName, id).expire(clientKeyName, retentionS).exec();
+      const position = (await positionOf(id)) ?? 0;
+      lastPosition.set(id, position);
+      emit({ type: 'queued', id, position });
+      return { position };
+    },
+    async get(id) {
+      const job = await Job.fromId<JobData, JobOutcome>(queue, id);
+      return job ? toRecord(job) : undefined;
+    },
+    async remove(id) {
+      const job = await Job.fromId<JobData, JobOutcome>(queue, id);
+      if (!job || (await redis.exists(cancelledKey(prefix, name, id)))) return false;
+      // Mark first (so it reads as gone at once), then tell workers, then try to delete the record;
+      // an active job's record is deleted by its worker once the run has stopped.
+      await redis.set(cancelledKey(prefix, name, id), '1', 'EX', retentionS);
+      await redis.publish(cancelChannel(prefix, name), id);
+      await job.remove().catch(() => undefined);
+      await redis.srem(clientKeyOf(prefix, name, job.data.client), id);
+      lastPosition.delete(id);
+      emit({ type: 'removed', id });
+      return true;
+    },
+    subscribe(id, listener) {
+      let set = listeners.get(id);
+      if (!set) listeners.set(id, (set = new Set()));
+      set.add(listener);
+      return () => {
+        set.delete(listener);
+        if (set.size === 0) listeners.delete(id);
+      };
+    },
+    stats,
+    async close() {
+      if (closed) return;
+      closed = true;
+      clearInterval(poll);
+      await events.close();
+      await queue.close();
+      redis.disconnect();
+    },
+  };
+}
+
+export interface BullmqWorkerOptions extends BullmqConnectionOptions {
+  processor: JobProcessor;
+  /** Jobs this worker runs at once (match the pipeline thread pool size). */
+  concurrency: number;
+  /** Lock time; a crashed worker's job is retried after about this long (default 30 s). */
+  lockDurationMs?: number;
+  /** How often this worker looks for stalled jobs of crashed workers (default: the lock time). */
+  stalledIntervalMs?: number;
+  /** Stalls (crashes) a job may survive before it fails (default: attempts − 1 = 2). */
+  maxStalledCount?: number;
+  onError?: (error: Error) => void;
+  /** Job start/finish notices, for the worker's log. */
+  onActivity?: (event: { type: 'started' | 'completed' | 'failed'; jobId: string; attempt: number; detail?: string }) => void;
+}
+
+export interface BullmqWorker {
+  readonly id: string;
+  /** Stop taking jobs; running ones get `graceMs` to finish, then go back to the queue for another worker. */
+  close(graceMs?: number): Promise<void>;
+}
+
+/** Progress writes go to Redis and its event stream: at most a few per second per job. */
+const PROGRESS_INTERVAL_MS = 250;
+
+export async function createBullmqWorker(options: BullmqWorkerOptions): Promise<BullmqWorker> {
+  const { name, prefix } = keyOf(options);
+  const id = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const lockDuration = options.lockDurationMs ?? DEFAULT_LOCK_MS;
+  const controllers = new Map<string, AbortController>();
+  let shuttingDown = false;
+
+  const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+  const subscriber = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+  await subscriber.subscribe(cancelChannel(prefix, name));
+  subscriber.on('message', (_channel, jobId: string) => controllers.get(jobId)?.abort(new AnimeMeError('CANCELLED', 'The job was deleted.')));
+
+  const worker = new Worker<JobData, JobOutcome>(
+    name,
+    async (job, token) => {
+      const jobId = job.id!;
+      if (await redis.exists(cancelledKey(prefix, name, jobId))) throw new UnrecoverableError('CANCELLED: The job was deleted.');
+      const controller = new AbortController();
+      controllers.set(jobId, controller);
+      let lastSent = 0;
+      let lastStage = '';
+      try {
+        return await options.processor(
+          { id: jobId, options: job.data.options, attempt: job.attemptsStarted ?? job.attemptsMade + 1 },
+          {
+            signal: controller.signal,
+            onProgress: (event) => {
+              const now = Date.now();
+              if (event.stage === lastStage && event.progress < 1 && now - lastSent < PROGRESS_INTERVAL_MS) return;
+              lastStage = event.stage;
+              lastSent = now;
+              job.updateProgress({ stage: event.stage, progress: event.progress } satisfies ProgressData).catch(() => undefined);
+            },
+          },
+        );
+      } catch (error) {
+        if (shuttingDown && controller.signal.aborted && !(await redis.exists(cancelledKey(prefix, name, jobId)))) {
+          // Shutting down, not cancelled: hand the job back untouched for another worker (G13).
+          await job.moveToDelayed(Date.now(), token);
+          throw new DelayedError();
+        }
+        const jobError = toJobError(error);
+        if (isRetryable(error)) throw new Error(encodeError(jobError));
+        throw new UnrecoverableError(encodeError(jobError));
+      } finally {
+        controllers.delete(jobId);
+      }
+    },
+    {
+      connection: connectionOptions(options.redisUrl),
+      prefix,
+      concurrency: options.concurrency,
+      lockDuration,
+      stalledInterval: options.stalledIntervalMs ?? lockDuration,
+      maxStalledCount: options.maxStalledCount ?? DEFAULT_ATTEMPTS - 1,
+      autorun: true,
+    },
+  );
+  worker.on('error', (error) => options.onError?.(error));
+  worker.on('active', (job) => options.onActivity?.({ type: 'started', jobId: job.id!, attempt: job.attemptsStarted }));
+  worker.on('completed', (job) => options.onActivity?.({ type: 'completed', jobId: job.id!, attempt: job.attemptsStarted }));
+  worker.on('failed', (job, error) => job && options.onActivity?.({ type: 'failed', jobId: job.id!, attempt: job.attemptsStarted, detail: error.message }));
+  // A cancelled job ends as failed (CANCELLED); its record goes now rather than at retention time.
+  worker.on('failed', (job) => {
+    if (job && job.failedReason?.startsWith('CANCELLED:')) void job.remove().catch(() => undefined);
+  });
+  await worker.waitUntilReady();
+
+  // Advertise this worker's concurrency so servers can show jobs-at-once and estimate waits.
+  const advertise = () =>
+    redis.hset(workersKey(prefix, name), id, JSON.stringify({ concurrency: options.concurrency, at: Date.now() })).catch(() => undefined);
+  await advertise();
+  const heartbeat = setInterval(() => void advertise(), 10_000);
+  heartbeat.unref();
+
+  let closing: Promise<void> | undefined;
+  return {
+    id,
+    close: (graceMs) =>
+      (closing ??= (async () => {
+        clearInterval(heartbeat);
+        await redis.hdel(workersKey(prefix, name), id).catch(() => undefined);
+        const closed = worker.close(); // stops fetching, waits for running jobs
+        if (graceMs !== undefined) {
+          let timer: NodeJS.Timeout | undefined;
+          const late = await Promise.race([
+            closed.then(() => false),
+            new Promise<boolean>((resolve) => {
+              timer = setTimeout(() => resolve(true), graceMs);
+            }),
+          ]);
+          clearTimeout(timer);
+          if (late) {
+            shuttingDown = true;
+            for (const controller of controllers.values()) controller.abort(new AnimeMeError('CANCELLED', 'The worker is shutting down.'));
+          }
+        }
+        await closed;
+        await subscriber.quit().catch(() => undefined);
+        await redis.quit().catch(() => undefined);
+      })()),
+  };
+}

@@ -1,0 +1,10 @@
+/** The job queue contract, its in-process implementation, the pipeline worker pool and the processor. */
+export { JOB_STATES, QueueRejection, isQueueRejection } from './types.js';
+export type { AddJobRequest, JobError, JobEvent, JobListener, JobOptions, JobOutcome, JobProcessor, JobQueue, JobRecord, JobState, QueueStats, RejectionCode } from './types.js';
+export { createMemoryQueue } from './memory-queue.js';
+export type { MemoryQueueOptions } from './memory-queue.js';
+export { createWorkerPool, defaultPoolSize, DEFAULT_JOB_TIMEOUT_MS } from './worker-pool.js';
+export type { RunContext, WorkerPool, WorkerPoolOptions } from './worker-pool.js';
+export { createPipelineProcessor } from './pipeline-processor.js';
+export { newJobId, isJobId, JOB_ID_PATTERN } from './job-id.js';
+export { isRetryable } from './retry.js';

@@ -1,0 +1,235 @@
+/**
+ * In-process JobQueue: a FIFO line with a hard capacity, a per-client share, a fixed number of jobs
+ * running at once and finished records kept for a retention time. The processor is expected to do
+ * its heavy work off this thread (see worker-pool.ts); this module only does bookkeeping.
+ */
+import { AnimeMeError } from '../errors.js';
+import { isRetryable, toJobError } from './retry.js';
+import {
+  QueueRejection,
+  type AddJobRequest,
+  type JobListener,
+  type JobProcessor,
+  type JobQueue,
+  type JobRecord,
+  type QueueStats,
+} from './types.js';
+
+export interface MemoryQueueOptions {
+  processor: JobProcessor;
+  /** Jobs running at once; match it to the processor's worker pool size. */
+  concurrency: number;
+  /** Most jobs waiting (not counting running ones). */
+  capacity: number;
+  /** Most jobs one client may have waiting or running. */
+  maxPerClient: number;
+  /** How long finished jobs stay readable. */
+  retentionMs: number;
+  /** Attempts per job for retryable failures (default 2: one retry after a crashed worker thread). */
+  attempts?: number;
+  /** Rough seconds one job takes, for Retry-After hints before any job has finished (default 10). */
+  typicalJobSeconds?: number;
+  now?: () => number;
+}
+
+interface Entry {
+  record: JobRecord;
+  clientKey: string;
+  controller?: AbortController;
+  settled?: Promise<void>;
+}
+
+export function createMemoryQueue(options: MemoryQueueOptions): JobQueue {
+  const { processor, concurrency, capacity, maxPerClient, retentionMs } = options;
+  const attempts = options.attempts ?? 2;
+  const now = options.now ?? Date.now;
+  const jobs = new Map<string, Entry>();
+  const waiting: string[] = [];
+  const listeners = new Map<string, Set<JobListener>>();
+  let running = 0;
+  let closed = false;
+  let averageRunMs = (options.typicalJobSeconds ?? 10) * 1000;
+
+  const emit = (event: Parameters<JobListener>[0]) => {
+    for (const key of [event.id, '*']) {
+      for (const listener of listeners.get(key) ?? []) {
+        try {
+          listener(event);
+        } catch {
+          // a listener's bug must not break the queue
+        }
+      }
+    }
+  };
+
+  const retryAfter = () => (averageRunMs / 1000) * (1 + waiting.length / Math.max(1, concurrency));
+
+  function announcePositions() {
+    waiting.forEach((id, index) => {
+      const entry = jobs.get(id);
+      if (!entry) return;
+      entry.record.position = index + 1;
+      emit({ type: 'position', id, position: index + 1 });
+    });
+  }
+
+  function pump() {
+    while (!closed && running < concurrency && waiting.length > 0) {
+      const id = waiting.shift()!;
+      const entry = jobs.get(id);
+      if (!entry) continue;
+      running++;
+      entry.settled = runJob(entry).finally(() => {
+        running--;
+        entry.controller = undefined;
+        pump();
+      });
+      announcePositions();
+    }
+  }
+
+  async function runJob(entry: Entry): Promise<void> {
+    const { record } = entry;
+    for (;;) {
+      const controller = new AbortController();
+      entry.controller = controller;
+      record.state = 'running';
+      delete record.position;
+      record.attempts++;
+      record.startedAt = now();
+      emit({ type: 'running', id: record.id, attempt: record.attempts });
+      const started = performance.now();
+      try {
+        const outcome = await processor(
+          { id: record.id, options: record.options, attempt: record.attempts },
+          {
+            signal: controller.signal,
+            onProgress: (event) => {
+              if (controller.signal.aborted) return;
+              record.progress = { stage: event.stage, progress: event.progress };
+              emit({ type: 'progress', id: record.id, stage: event.stage, progress: event.progress });
+            },
+          },
+        );
+        if (!jobs.has(record.id)) return; // removed while running
+        averageRunMs = averageRunMs * 0.7 + (performance.now() - started) * 0.3;
+        record.state = 'done';
+        record.outcome = outcome;
+        record.finishedAt = now();
+        delete record.progress;
+        emit({ type: 'done', id: record.id, outcome });
+        return;
+      } catch (error) {
+        if (!jobs.has(record.id)) return;
+        if (!controller.signal.aborted && isRetryable(error) && record.attempts < attempts && !closed) continue;
+        record.state = 'failed';
+        record.error = controller.signal.aborted ? { code: 'CANCELLED', message: 'The job was cancelled.' } : toJobError(error);
+        record.finishedAt = now();
+        delete record.progress;
+        emit({ type: 'failed', id: record.id, error: record.error });
+        return;
+      }
+    }
+  }
+
+  function prune() {
+    const cutoff = now() - retentionMs;
+    for (const [id, entry] of jobs) {
+      const finishedAt = entry.record.finishedAt;
+      if (finishedAt !== undefined && finishedAt < cutoff) {
+        jobs.delete(id);
+        emit({ type: 'removed', id });
+      }
+    }
+  }
+  const pruneTimer = setInterval(prune, Math.max(250, Math.min(60_000, Math.floor(retentionMs / 4))));
+  pruneTimer.unref();
+
+  const snapshot = (record: JobRecord): JobRecord => structuredClone(record);
+
+  return {
+    kind: 'memory',
+    async add({ id, clientKey, options: jobOptions }) {
+      if (closed) throw new AnimeMeError('CANCELLED', 'The queue is shutting down.');
+      if (jobs.has(id)) throw new AnimeMeError('INVALID_ARGUMENT', 'A job with this id already exists.');
+      let mine = 0;
+      for (const entry of jobs.values()) {
+        if (entry.clientKey === clientKey && (entry.record.state === 'queued' || entry.record.state === 'running')) mine++;
+      }
+      if (mine >= maxPerClient) {
+        throw new QueueRejection('CLIENT_LIMIT', `You already have ${mine} photo(s) in progress; wait for one to finish.`, averageRunMs / 1000);
+      }
+      if (waiting.length >= capacity) {
+        throw new QueueRejection('QUEUE_FULL', 'Too many photos are waiting right now; try again shortly.', retryAfter());
+      }
+      const record: JobRecord = { id, state: 'queued', position: waiting.length + 1, options: jobOptions, createdAt: now(), attempts: 0 };
+      jobs.set(id, { record, clientKey });
+      waiting.push(id);
+      const position = waiting.length;
+      emit({ type: 'queued', id, position });
+      queueMicrotask(pump);
+      return { position };
+    },
+    async get(id) {
+      prune();
+      const entry = jobs.get(id);
+      return entry ? snapshot(entry.record) : undefined;
+    },
+    async remove(id) {
+      const entry = jobs.get(id);
+      if (!entry) return false;
+      jobs.delete(id);
+      const at = waiting.indexOf(id);
+      if (at >= 0) {
+        waiting.splice(at, 1);
+        announcePositions();
+      }
+      entry.controller?.abort(new AnimeMeError('CANCELLED', 'The job was deleted.'));
+      emit({ type: 'removed', id });
+      return true;
+    },
+    subscribe(id, listener) {
+      let set = listeners.get(id);
+      if (!set) listeners.set(id, (set = new Set()));
+      set.add(listener);
+      return () => {
+        set.delete(listener);
+        if (set.size === 0) listeners.delete(id);
+      };
+    },
+    async stats(): Promise<QueueStats> {
+      const counts = { queued: 0, running: 0, done: 0, failed: 0 };
+      for (const entry of jobs.values()) counts[entry.record.state]++;
+      return { ...counts, capacity, concurrency };
+    },
+    async close(graceMs) {
+      if (closed) return;
+      closed = true;
+      clearInterval(pruneTimer);
+      // Queued jobs will never run in this process: fail them so waiting clients hear about it.
+      for (const id of waiting.splice(0)) {
+        const entry = jobs.get(id);
+        if (!entry) continue;
+        entry.record.state = 'failed';
+        entry.record.error = { code: 'CANCELLED', message: 'The service restarted before this job started; please send it again.' };
+        entry.record.finishedAt = now();
+        emit({ type: 'failed', id, error: entry.record.error });
+      }
+      const active = [...jobs.values()].map((e) => e.settled).filter((p): p is Promise<void> => p !== undefined);
+      if (graceMs === undefined) {
+        await Promise.allSettled(active);
+        return;
+      }
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), graceMs);
+      });
+      const result = await Promise.race([Promise.allSettled(active).then(() => 'ok' as const), timedOut]);
+      clearTimeout(timer);
+      if (result === 'timeout') {
+        for (const entry of jobs.values()) entry.controller?.abort(new AnimeMeError('CANCELLED', 'The service is shutting down.'));
+        await Promise.allSettled(active);
+      }
+    },
+  };
+}

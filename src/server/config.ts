@@ -1,0 +1,133 @@
+/**
+ * Service configuration: every value is `option ?? environment variable ?? named default`, resolved
+ * once into a frozen object that is passed down (nothing else reads process.env). Each default says
+ * why it is what it is.
+ */
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { AnimeMeError } from '../errors.js';
+import { DEFAULT_SIZE, MAX_SIZE, MIN_SIZE } from '../pipeline/options.js';
+
+/** 8080: the usual unprivileged HTTP port for app containers. */
+export const DEFAULT_PORT = 8080;
+/** Loopback: nothing is exposed until the operator says so (HOST=0.0.0.0 to serve phones on the LAN). */
+export const DEFAULT_HOST = '127.0.0.1';
+/** 15 MiB: full-resolution phone camera JPEGs are 2–8 MB; PNG screenshots of 4K screens stay below 15 MB. */
+export const DEFAULT_MAX_UPLOAD_BYTES = 15 * 1024 * 1024;
+/** 20 waiting jobs: at ~6 s per job on a small CPU box that is a wait of about two minutes, beyond which a clear "try again" beats a silent wait. */
+export const DEFAULT_QUEUE_CAPACITY = 20;
+/** 2 per client: one job running plus one re-roll queued; more from one address starves everyone else. */
+export const DEFAULT_MAX_PER_CLIENT = 2;
+/** 20 submissions per minute per client: a person re-rolling quickly needs a few; scripts hammering the queue get 429s. */
+export const DEFAULT_RATE_LIMIT_PER_MINUTE = 20;
+/** 1 h: long enough to look, download and share; short, because these are photos of people (privacy). */
+export const DEFAULT_RESULT_TTL_MS = 60 * 60 * 1000;
+/** 180 s: ~30× a normal CPU job; a job beyond that is stuck or pathological (reliability G12). */
+export const DEFAULT_JOB_TIMEOUT_MS = 180_000;
+/** 2048 px: a sharp phone-screen image; the library allows 4096 but one such job costs ~4× the work of 2048. */
+export const DEFAULT_MAX_OUTPUT_SIZE = 2048;
+/** 10 s to finish running jobs on SIGTERM before they are stopped (imgproxy waits 20 s; our jobs are retried or re-sent). */
+export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
+
+export interface ServerConfigOptions {
+  port?: number;
+  host?: string;
+  /** Folder for uploads and results (shared between server and workers in distributed mode). */
+  dataDir?: string;
+  /** With a Redis URL, jobs go to BullMQ and `anime-me worker` processes run them. */
+  redisUrl?: string;
+  /** Pipeline threads in this process (in-process mode). */
+  concurrency?: number;
+  queueCapacity?: number;
+  maxPerClient?: number;
+  rateLimitPerMinute?: number;
+  maxUploadBytes?: number;
+  resultTtlMs?: number;
+  jobTimeoutMs?: number;
+  maxOutputSize?: number;
+  shutdownGraceMs?: number;
+  /** Trust X-Forwarded-For (only behind a proxy you run). */
+  trustProxy?: boolean;
+}
+
+export type ServerConfig = Readonly<{
+  port: number;
+  host: string;
+  dataDir: string;
+  redisUrl: string | undefined;
+  concurrency: number | undefined;
+  queueCapacity: number;
+  maxPerClient: number;
+  rateLimitPerMinute: number;
+  maxUploadBytes: number;
+  resultTtlMs: number;
+  jobTimeoutMs: number;
+  maxOutputSize: number;
+  shutdownGraceMs: number;
+  trustProxy: boolean;
+}>;
+
+type Env = Record<string, string | undefined>;
+
+function fromEnv(env: Env, name: string, parse: (raw: string) => number | boolean | string | undefined) {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const value = parse(raw);
+  if (value === undefined) throw new AnimeMeError('INVALID_ARGUMENT', `Invalid configuration: ${name}="${raw}"`);
+  return value;
+}
+
+const int = (min: number, max: number) => (raw: string) => {
+  if (!/^\d+$/.test(raw.trim())) return undefined;
+  const n = Number(raw);
+  return n >= min && n <= max ? n : undefined;
+};
+const bool = (raw: string) => (/^(1|true|yes|on)$/i.test(raw) ? true : /^(0|false|no|off)$/i.test(raw) ? false : undefined);
+const text = (raw: string) => raw;
+
+function check(value: number, name: string, min: number, max: number): number {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new AnimeMeError('INVALID_ARGUMENT', `Invalid configuration: expected an integer between ${min} and ${max} for ${name} but received ${value}`);
+  }
+  return value;
+}
+
+export function resolveServerConfig(options: ServerConfigOptions = {}, env: Env = process.env): ServerConfig {
+  const seconds = (raw: string) => {
+    const n = int(1, 365 * 24 * 3600)(raw);
+    return typeof n === 'number' ? n * 1000 : undefined;
+  };
+  const config = {
+    port: check(options.port ?? (fromEnv(env, 'PORT', int(0, 65535)) as number | undefined) ?? DEFAULT_PORT, 'port', 0, 65535),
+    host: options.host ?? (fromEnv(env, 'HOST', text) as string | undefined) ?? DEFAULT_HOST,
+    dataDir: path.resolve(options.dataDir ?? (fromEnv(env, 'ANIME_ME_DATA_DIR', text) as string | undefined) ?? path.join(tmpdir(), 'anime-me-data')),
+    redisUrl: options.redisUrl ?? (fromEnv(env, 'REDIS_URL', text) as string | undefined),
+    concurrency: options.concurrency ?? (fromEnv(env, 'ANIME_ME_CONCURRENCY', int(1, 64)) as number | undefined),
+    queueCapacity: check(options.queueCapacity ?? (fromEnv(env, 'ANIME_ME_QUEUE_CAPACITY', int(0, 100_000)) as number | undefined) ?? DEFAULT_QUEUE_CAPACITY, 'queueCapacity', 0, 100_000),
+    maxPerClient: check(options.maxPerClient ?? (fromEnv(env, 'ANIME_ME_MAX_PER_CLIENT', int(1, 10_000)) as number | undefined) ?? DEFAULT_MAX_PER_CLIENT, 'maxPerClient', 1, 10_000),
+    rateLimitPerMinute: check(
+      options.rateLimitPerMinute ?? (fromEnv(env, 'ANIME_ME_RATE_LIMIT', int(1, 1_000_000)) as number | undefined) ?? DEFAULT_RATE_LIMIT_PER_MINUTE,
+      'rateLimitPerMinute',
+      1,
+      1_000_000,
+    ),
+    maxUploadBytes: check(
+      options.maxUploadBytes ?? (fromEnv(env, 'ANIME_ME_MAX_UPLOAD_BYTES', int(1, 1 << 30)) as number | undefined) ?? DEFAULT_MAX_UPLOAD_BYTES,
+      'maxUploadBytes',
+      1,
+      1 << 30,
+    ),
+    resultTtlMs: check(options.resultTtlMs ?? (fromEnv(env, 'ANIME_ME_RESULT_TTL_S', seconds) as number | undefined) ?? DEFAULT_RESULT_TTL_MS, 'resultTtlMs', 1, 365 * 24 * 3600 * 1000),
+    jobTimeoutMs: check(options.jobTimeoutMs ?? (fromEnv(env, 'ANIME_ME_JOB_TIMEOUT_S', seconds) as number | undefined) ?? DEFAULT_JOB_TIMEOUT_MS, 'jobTimeoutMs', 1, 24 * 3600 * 1000),
+    maxOutputSize: check(
+      options.maxOutputSize ?? (fromEnv(env, 'ANIME_ME_MAX_SIZE', int(MIN_SIZE, MAX_SIZE)) as number | undefined) ?? Math.max(DEFAULT_SIZE, DEFAULT_MAX_OUTPUT_SIZE),
+      'maxOutputSize',
+      MIN_SIZE,
+      MAX_SIZE,
+    ),
+    shutdownGraceMs: check(options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS, 'shutdownGraceMs', 0, 600_000),
+    trustProxy: options.trustProxy ?? (fromEnv(env, 'ANIME_ME_TRUST_PROXY', bool) as boolean | undefined) ?? false,
+  };
+  if (config.concurrency !== undefined) check(config.concurrency, 'concurrency', 1, 64);
+  return Object.freeze(config);
+}

@@ -1,0 +1,121 @@
+/** The service's OpenAPI 3.1 description, written by hand next to the routes it documents. */
+import { EMBEDDED_STYLES } from '../core/types.js';
+import { listStyleNames } from '../describe/index.js';
+import { MIN_SIZE } from '../pipeline/options.js';
+import type { ServerConfig } from './config.js';
+
+const error = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+});
+const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{22}$' } };
+
+export function openApiDocument(config: ServerConfig) {
+  const options = {
+    style: { type: 'string', enum: ['auto', ...listStyleNames()], default: 'auto', description: `auto picks a preset from the scene; the embedded looks are ${EMBEDDED_STYLES.join(', ')}.` },
+    seed: { type: 'integer', minimum: -1, maximum: 4294967295, description: 'Same photo + style + seed → identical image. Missing or -1: a random seed (reported back).' },
+    size: { type: 'integer', minimum: MIN_SIZE, maximum: config.maxOutputSize, default: 1024, description: 'Output long side in pixels.' },
+    composite: { type: 'boolean', default: false, description: 'Also make the before/after share image.' },
+    format: { type: 'string', enum: ['png', 'jpeg', 'webp'], default: 'png', description: 'PNG carries the A1111 `parameters` text.' },
+    prompt: { type: 'string', maxLength: 1000, description: 'Replace the generated prompt (recorded in the PNG).' },
+    negativePrompt: { type: 'string', maxLength: 1000 },
+    people: { type: 'integer', minimum: 0, maximum: 50, description: 'Correct the number of people the analysis found.' },
+    genders: { type: 'string', description: 'Correct genders, largest person first: f, m or ?, comma-separated (e.g. "f,m").' },
+  };
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'anime-me',
+      version: '1',
+      description:
+        'Turn one photo into an anime picture. Submit a job, follow it (GET or Server-Sent Events), download the result. ' +
+        `Results and uploads are deleted ${Math.round(config.resultTtlMs / 60000)} minutes after the job finishes. Every error is {error: {code, message}}.`,
+    },
+    paths: {
+      '/api/v1/jobs': {
+        post: {
+          summary: 'Submit a photo',
+          requestBody: {
+            required: true,
+            content: {
+              'multipart/form-data': {
+                schema: { type: 'object', required: ['image'], properties: { image: { type: 'string', format: 'binary' }, ...options } },
+              },
+              'application/json': {
+                schema: { type: 'object', required: ['image'], properties: { image: { type: 'string', description: 'Base64 or a data: URL' }, ...options } },
+              },
+            },
+          },
+          responses: {
+            202: { description: 'Accepted', headers: { Location: { schema: { type: 'string' } } }, content: { 'application/json': { schema: { $ref: '#/components/schemas/Accepted' } } } },
+            400: error('EMPTY_INPUT, CORRUPT_IMAGE or INVALID_ARGUMENT'),
+            413: error(`TOO_LARGE: the upload is over ${config.maxUploadBytes} bytes`),
+            415: error('UNSUPPORTED_TYPE (not JPEG/PNG/WebP/AVIF) or UNSUPPORTED_MEDIA_TYPE'),
+            422: error('TOO_MANY_PIXELS'),
+            429: { ...error('QUEUE_FULL, CLIENT_LIMIT or RATE_LIMITED'), headers: { 'Retry-After': { schema: { type: 'integer' } } } },
+          },
+        },
+      },
+      '/api/v1/jobs/{id}': {
+        get: { summary: 'Read a job', parameters: [idParam], responses: { 200: { description: 'The job', content: { 'application/json': { schema: { $ref: '#/components/schemas/Job' } } } }, 404: error('NOT_FOUND (unknown or expired)') } },
+        delete: { summary: 'Cancel or delete a job and its files', parameters: [idParam], responses: { 204: { description: 'Deleted' }, 404: error('NOT_FOUND') } },
+      },
+      '/api/v1/jobs/{id}/events': {
+        get: {
+          summary: 'Live progress (Server-Sent Events)',
+          description: 'Events: `state` (the job, first), `position` {position, etaSeconds}, `running`, `progress` {stage, progress, etaSeconds}, then `done` or `failed` (the job); the stream then ends.',
+          parameters: [idParam],
+          responses: { 200: { description: 'text/event-stream' }, 404: error('NOT_FOUND') },
+        },
+      },
+      '/api/v1/jobs/{id}/result': {
+        get: { summary: 'The anime image', parameters: [idParam, { name: 'download', in: 'query', schema: { type: 'string' } }], responses: { 200: { description: 'image/png, image/jpeg or image/webp' }, 404: error('NOT_FOUND'), 409: error('NOT_READY') } },
+      },
+      '/api/v1/jobs/{id}/composite': {
+        get: { summary: 'The before/after share image (JPEG)', parameters: [idParam], responses: { 200: { description: 'image/jpeg' }, 404: error('NOT_FOUND'), 409: error('NOT_READY') } },
+      },
+      '/sdapi/v1/img2img': {
+        post: {
+          summary: 'AUTOMATIC1111-compatible img2img (synchronous)',
+          description: 'Takes init_images (base64), prompt, negative_prompt, seed, width/height, styles ([a style name]); answers {images: [base64 PNG], parameters, info}. Sampler fields are echoed but the embedded engine ignores them.',
+          responses: { 200: { description: 'A1111 response' }, 404: error('Init image not found'), 429: error('QUEUE_FULL') },
+        },
+      },
+      '/sdapi/v1/progress': { get: { summary: 'AUTOMATIC1111-compatible progress of this client’s latest img2img', responses: { 200: { description: 'A1111 progress object' } } } },
+      '/healthz': { get: { summary: 'Liveness', responses: { 200: { description: 'ok' } } } },
+      '/metrics': { get: { summary: 'Prometheus metrics', responses: { 200: { description: 'text/plain' } } } },
+    },
+    components: {
+      schemas: {
+        Error: {
+          type: 'object',
+          required: ['error'],
+          properties: { error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' } } } },
+        },
+        Accepted: {
+          type: 'object',
+          properties: { id: { type: 'string' }, position: { type: 'integer' }, seed: { type: 'integer' }, etaSeconds: { type: 'integer' }, links: { type: 'object' } },
+        },
+        Job: {
+          type: 'object',
+          properties: {
+            id: { type: 'string' },
+            state: { type: 'string', enum: ['queued', 'running', 'done', 'failed'] },
+            position: { type: 'integer' },
+            progress: { type: 'object', properties: { stage: { type: 'string' }, progress: { type: 'number' } } },
+            etaSeconds: { type: 'integer' },
+            options: { type: 'object' },
+            analysis: { type: 'object', description: 'What the system saw: people, faces, gender/age estimates with confidence, scene type.' },
+            description: { type: 'object' },
+            prompt: { type: 'object', properties: { positive: { type: 'string' }, negative: { type: 'string' } } },
+            timings: { type: 'object', additionalProperties: { type: 'number' } },
+            result: { type: 'object', properties: { url: { type: 'string' }, mime: { type: 'string' }, width: { type: 'integer' }, height: { type: 'integer' } } },
+            composite: { type: 'object', properties: { url: { type: 'string' } } },
+            error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } },
+            expiresAt: { type: 'string', format: 'date-time' },
+          },
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,49 @@
+/**
+ * The JSON a client sees for a job: state, place in line, progress, ETA, what the system understood
+ * (analysis summary, prompt) and where the results are. Storage keys and client keys stay inside.
+ */
+import type { JobRecord } from '../queue/types.js';
+
+export function jobLinks(id: string) {
+  const base = `/api/v1/jobs/${id}`;
+  return { self: base, events: `${base}/events`, result: `${base}/result`, composite: `${base}/composite` };
+}
+
+export function publicJob(record: JobRecord, extras: { etaSeconds?: number; expiresAt?: number }) {
+  const links = jobLinks(record.id);
+  const outcome = record.outcome;
+  const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
+  return {
+    id: record.id,
+    state: record.state,
+    ...(record.position !== undefined && record.state === 'queued' ? { position: record.position } : {}),
+    ...(record.progress && record.state === 'running' ? { progress: record.progress } : {}),
+    ...(extras.etaSeconds !== undefined ? { etaSeconds: extras.etaSeconds } : {}),
+    options: {
+      style: record.options.style ?? 'auto',
+      seed: record.options.seed,
+      ...(record.options.size !== undefined ? { size: record.options.size } : {}),
+      composite: record.options.composite === true,
+      format: record.options.format ?? 'png',
+    },
+    createdAt: iso(record.createdAt),
+    ...(record.startedAt !== undefined ? { startedAt: iso(record.startedAt) } : {}),
+    ...(record.finishedAt !== undefined ? { finishedAt: iso(record.finishedAt) } : {}),
+    ...(extras.expiresAt !== undefined ? { expiresAt: iso(extras.expiresAt) } : {}),
+    attempts: record.attempts,
+    ...(outcome
+      ? {
+          analysis: outcome.analysis,
+          description: outcome.description,
+          prompt: outcome.prompt,
+          timings: outcome.timings,
+          runMs: outcome.runMs,
+          input: outcome.input,
+          result: { url: links.result, mime: outcome.output.mime, width: outcome.output.width, height: outcome.output.height, bytes: outcome.output.bytes },
+          ...(outcome.composite ? { composite: { url: links.composite, mime: outcome.composite.mime, bytes: outcome.composite.bytes } } : {}),
+        }
+      : {}),
+    ...(record.error ? { error: record.error } : {}),
+    links: { self: links.self, events: links.events },
+  };
+}

@@ -1,0 +1,100 @@
+/**
+ * Wiring of the whole service for `anime-me serve`: storage + TTL sweeper, then either the in-process
+ * queue with a pool of pipeline threads, or (with a Redis URL) the BullMQ producer whose jobs
+ * `anime-me worker` processes run; then the HTTP app. `close()` shuts down in the safe order.
+ */
+import type { FastifyInstance } from 'fastify';
+import { createMemoryQueue } from '../queue/memory-queue.js';
+import { createPipelineProcessor } from '../queue/pipeline-processor.js';
+import type { JobQueue } from '../queue/types.js';
+import { createWorkerPool, type WorkerPool } from '../queue/worker-pool.js';
+import { createLocalStorage } from '../storage/local-storage.js';
+import type { BlobStorage } from '../storage/storage.js';
+import { startSweeper } from '../storage/sweeper.js';
+import { createApp } from './app.js';
+import { resolveServerConfig, type ServerConfig, type ServerConfigOptions } from './config.js';
+
+export interface ServiceOptions extends ServerConfigOptions {
+  /** Fastify logger setting (default off). */
+  logger?: boolean | Record<string, unknown>;
+  /** Stand-in pipeline module for the worker threads (tests); default: the real Node pipeline. */
+  pipelineModule?: string;
+  pipelineOptions?: Record<string, unknown>;
+  /** Use these instead of building them (tests, embedding). */
+  storage?: BlobStorage;
+  queue?: JobQueue;
+  env?: Record<string, string | undefined>;
+}
+
+export interface Service {
+  app: FastifyInstance;
+  config: ServerConfig;
+  queue: JobQueue;
+  storage: BlobStorage;
+  pool: WorkerPool | undefined;
+  /** http://host:port once listening. */
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startService(options: ServiceOptions = {}): Promise<Service> {
+  const config = resolveServerConfig(options, options.env ?? process.env);
+  const storage = options.storage ?? createLocalStorage({ dir: config.dataDir });
+  const sweeper = startSweeper(storage, { ttlMs: config.resultTtlMs });
+
+  let pool: WorkerPool | undefined;
+  let queue = options.queue;
+  if (!queue && config.redisUrl) {
+    const { createBullmqQueue } = await import('../queue/bullmq-queue.js');
+    queue = await createBullmqQueue({
+      redisUrl: config.redisUrl,
+      capacity: config.queueCapacity,
+      maxPerClient: config.maxPerClient,
+      retentionMs: config.resultTtlMs,
+    });
+  }
+  if (!queue) {
+    pool = createWorkerPool({
+      ...(config.concurrency !== undefined ? { size: config.concurrency } : {}),
+      timeoutMs: config.jobTimeoutMs,
+      ...(options.pipelineModule ? { pipelineModule: options.pipelineModule } : {}),
+      ...(options.pipelineOptions ? { pipelineOptions: options.pipelineOptions } : {}),
+    });
+    queue = createMemoryQueue({
+      processor: createPipelineProcessor({ pool, storage }),
+      concurrency: pool.size,
+      capacity: config.queueCapacity,
+      maxPerClient: config.maxPerClient,
+      retentionMs: config.resultTtlMs,
+    });
+  }
+  const workerPool = pool;
+  const app = await createApp({
+    config,
+    queue,
+    storage,
+    ...(options.logger !== undefined ? { logger: options.logger } : {}),
+    health: () => (workerPool ? { workers: workerPool.stats() } : {}),
+  });
+  const address = await app.listen({ port: config.port, host: config.host });
+  const jobQueue = queue;
+  let closing: Promise<void> | undefined;
+  return {
+    app,
+    config,
+    queue: jobQueue,
+    storage,
+    pool,
+    url: address.replace('[::1]', 'localhost'),
+    close: () =>
+      (closing ??= (async () => {
+        // Stop taking requests first (in-flight ones finish, SSE streams end), then let running jobs
+        // finish within the grace period, then stop the threads.
+        await app.close();
+        await jobQueue.close(config.shutdownGraceMs);
+        await workerPool?.close();
+        sweeper.stop();
+        await storage.close();
+      })()),
+  };
+}

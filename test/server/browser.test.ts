@@ -1,0 +1,154 @@
+/**
+ * The web page in a real browser: Debian's Chromium driven by playwright-core, headless, a fresh
+ * profile per run, against a service on loopback running the real pipeline. Screenshots go to the
+ * system temp folder (anime-me-web-*.png) for people to look at.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import type { BrowserContext, Page } from 'playwright-core';
+import { startTestService, type TestService } from './helpers.js';
+
+// Callbacks passed to page.evaluate run in the browser; this project's tsconfig has no DOM types, and
+// a module-scoped declaration keeps them from leaking into the rest of the program.
+declare const document: any;
+
+const CHROMIUM = [process.env['CHROMIUM_PATH'], '/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p): p is string => !!p && existsSync(p));
+const SKIP = CHROMIUM ? false : 'Chromium is not installed (apt-get install -y chromium); browser test skipped';
+const PHOTOS = fileURLToPath(new URL('../fixtures/photos/', import.meta.url));
+const SHOTS = tmpdir();
+
+let service: TestService;
+const contexts: Array<{ context: BrowserContext; dir: string }> = [];
+
+before(async () => {
+  if (SKIP) return;
+  // The real Node pipeline in the threads: this is what people see.
+  service = await startTestService({ pipelineModule: undefined, pipelineOptions: undefined, rateLimitPerMinute: 1000, maxPerClient: 5 });
+});
+after(async () => {
+  for (const { context, dir } of contexts) {
+    await context.close().catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  }
+  await service?.stop();
+});
+
+async function openPage(locale: string): Promise<Page> {
+  const { chromium } = await import('playwright-core');
+  const dir = mkdtempSync(path.join(tmpdir(), 'anime-me-chromium-'));
+  const context = await chromium.launchPersistentContext(dir, {
+    executablePath: CHROMIUM!,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    viewport: { width: 390, height: 844 },
+    deviceScaleFactor: 2,
+    isMobile: true,
+    hasTouch: true,
+    locale,
+  });
+  contexts.push({ context, dir });
+  const page = context.pages()[0] ?? (await context.newPage());
+  const problems: string[] = [];
+  page.on('pageerror', (error) => problems.push(error.message));
+  page.on('console', (message) => message.type() === 'error' && problems.push(message.text()));
+  (page as Page & { problems?: string[] }).problems = problems;
+  await page.goto(`${service.url}/`);
+  return page;
+}
+
+/** Wait until the status line shows one of `texts`, remembering every status seen meanwhile. */
+async function collectStatuses(page: Page, until: string) {
+  return page.evaluate(async (selector) => {
+    const seen: string[] = [];
+    const status = document.querySelector('#status')!;
+    const bar = document.querySelector('#bar');
+    const result = document.querySelector(selector)!;
+    for (let i = 0; i < 2400 && result.hasAttribute('hidden') && document.querySelector('#error')!.hasAttribute('hidden'); i++) {
+      const text = `${status.textContent}|${bar.value}`;
+      if (seen.at(-1) !== text) seen.push(text);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return seen;
+  }, until);
+}
+
+test('English: upload a photo, follow progress, get the result and the share composite', { skip: SKIP, timeout: 180_000 }, async () => {
+  const page = await openPage('en-US');
+  assert.equal(await page.getAttribute('html', 'lang'), 'en');
+  assert.equal(await page.textContent('h1 [data-i18n="title"]'), 'Anime me');
+  assert.equal(await page.isDisabled('#go'), true);
+  await page.setInputFiles('#library', path.join(PHOTOS, 'deb_mpl_grace_hopper.jpg'));
+  await page.waitForSelector('#preview:not([hidden])');
+  await page.check('input[name="style"][value="manga-ink"]');
+  await page.screenshot({ path: path.join(SHOTS, 'anime-me-web-1-picked.png'), fullPage: true });
+  await page.click('#go');
+  const statuses = await collectStatuses(page, '#result');
+  assert.ok(statuses.length >= 2, `saw progress: ${statuses.join(' → ')}`);
+  assert.ok(
+    statuses.some((s) => /Finding people and faces|Painting in anime style|Sharpening the details|Making the share picture|Saving|Reading your photo|Choosing the look/.test(s)),
+    `stage names shown: ${statuses.join(' → ')}`,
+  );
+  await page.waitForSelector('#result:not([hidden])', { timeout: 120_000 });
+  await page.waitForFunction(() => {
+    const img = document.querySelector('#after');
+    return img.complete && img.naturalWidth > 0;
+  });
+  // Download link → the clean PNG; the job has a share composite (JPEG).
+  const href = await page.getAttribute('#download', 'href');
+  const download = await page.request.get(`${service.url}${href}`);
+  assert.equal(download.status(), 200);
+  assert.equal(download.headers()['content-type'], 'image/png');
+  const jobId = href!.split('/')[4];
+  const job = await (await page.request.get(`${service.url}/api/v1/jobs/${jobId}`)).json();
+  assert.equal(job.description.style, 'manga-ink');
+  const composite = await page.request.get(`${service.url}${job.composite.url}`);
+  assert.equal(composite.headers()['content-type'], 'image/jpeg');
+  // The before/after slider works from the keyboard.
+  await page.focus('#slider');
+  for (let i = 0; i < 10; i++) await page.keyboard.press('ArrowRight');
+  const clip = await page.$eval('#after-wrap', (el) => (el as any).style.clipPath);
+  assert.equal(clip, 'inset(0px 0px 0px 60%)');
+  // What the system saw is listed; the result is remembered on this phone.
+  await page.click('.about summary');
+  assert.match((await page.textContent('#facts'))!, /People\s*1/);
+  await page.waitForSelector('#recent:not([hidden]) #recent-list li img');
+  await page.$eval('#slider', (el) => {
+    (el as any).value = '50';
+    el.dispatchEvent(new (globalThis as any).Event('input'));
+  });
+  await page.screenshot({ path: path.join(SHOTS, 'anime-me-web-2-result-en.png'), fullPage: true });
+
+  // Switch to Chinese on the result page.
+  await page.click('#lang');
+  assert.equal(await page.getAttribute('html', 'lang'), 'zh-CN');
+  assert.equal(await page.textContent('h1 [data-i18n="title"]'), '二次元的我');
+  assert.equal(await page.textContent('#download'), '下载');
+  assert.match((await page.textContent('#facts'))!, /人数\s*1/);
+  await page.screenshot({ path: path.join(SHOTS, 'anime-me-web-3-result-zh.png'), fullPage: true });
+  assert.deepEqual((page as Page & { problems?: string[] }).problems, []);
+});
+
+test('Chinese by default from the browser language: progress and errors in Chinese', { skip: SKIP, timeout: 180_000 }, async () => {
+  const page = await openPage('zh-CN');
+  assert.equal(await page.getAttribute('html', 'lang'), 'zh-CN');
+  assert.equal(await page.textContent('#go'), '变成动漫');
+  // A file that is not a photo: a Chinese error, no crash.
+  await page.setInputFiles('#library', { name: 'notes.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('this is not a photo') });
+  await page.click('#go');
+  await page.waitForSelector('#error:not([hidden])');
+  assert.equal(await page.getAttribute('#error', 'data-code'), 'UNSUPPORTED_TYPE');
+  assert.match((await page.textContent('#error'))!, /不支持这种文件/);
+  // A cat: auto style, progress in Chinese, a result.
+  await page.setInputFiles('#camera', path.join(PHOTOS, 'deb_skimage_chelsea.png'));
+  await page.click('#go');
+  const statuses = await collectStatuses(page, '#result');
+  assert.ok(statuses.some((s) => /识别人物和脸部|绘制动漫风格|提升清晰度|制作分享图|保存|读取照片|选择画风|排在第|轮到你/.test(s)), statuses.join(' → '));
+  await page.waitForSelector('#result:not([hidden])', { timeout: 120_000 });
+  await page.waitForFunction(() => (document.querySelector('#after')).naturalWidth > 0);
+  assert.equal(await page.textContent('#again'), '再来一张');
+  await page.screenshot({ path: path.join(SHOTS, 'anime-me-web-4-result-zh-cat.png'), fullPage: true });
+});
