@@ -6,7 +6,7 @@
 import type { EmbeddedStyle, PersonAnalysis, SceneAnalysis } from '../core/types.js';
 import { EMBEDDED_STYLES } from '../core/types.js';
 import { AnimeMeError } from '../errors.js';
-import { STYLE_PRESETS, type StylePreset } from './style-presets.js';
+import { EMBEDDED_STYLE_PROMPTS, STYLE_PRESETS, type StylePreset } from './style-presets.js';
 
 /** Below this confidence an attribute is not named in the description. */
 export const DEFAULT_MIN_CONFIDENCE = 0.7;
@@ -130,7 +130,9 @@ export function selectPreset(analysis: SceneAnalysis, options: DescribeOptions =
     if ((EMBEDDED_STYLES as readonly string[]).includes(options.style)) {
       // An engine style was asked for: keep the scene's prompt, swap the look.
       const scenePreset = selectPreset(analysis, { ...options, style: undefined });
-      return { ...scenePreset, embeddedStyle: options.style as EmbeddedStyle };
+      const look = options.style as EmbeddedStyle;
+      if (look === scenePreset.embeddedStyle) return scenePreset;
+      return { ...scenePreset, embeddedStyle: look, prompt: EMBEDDED_STYLE_PROMPTS[look] };
     }
     throw new AnimeMeError(
       'INVALID_ARGUMENT',

@@ -133,3 +133,14 @@ export const STYLE_PRESETS: readonly StylePreset[] = Object.freeze([
     description: 'Black-and-white manga ink with screentones (chosen for black-and-white photos).',
   },
 ] satisfies StylePreset[]);
+
+/**
+ * Style descriptions for each embedded look, used when the user picks a look that differs from the
+ * scene preset's (so the prompt describes the look the picture actually has).
+ */
+export const EMBEDDED_STYLE_PROMPTS: Readonly<Record<EmbeddedStyle, string>> = Object.freeze({
+  'bright-cel': 'anime screencap, cel shading, clean lineart, vibrant colors, detailed eyes, best quality',
+  'soft-watercolor': 'anime, soft watercolor, pastel colors, delicate lineart, paper texture, best quality',
+  'manga-ink': 'manga, monochrome, greyscale, screentone, ink lineart, high contrast, best quality',
+  'dreamy-sky': 'anime, dreamy atmosphere, pastel sky, soft glow, sparkles, light particles, best quality',
+});

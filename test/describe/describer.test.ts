@@ -66,6 +66,8 @@ test('an embedded style override keeps the scene prompt; a preset id picks that 
   const d = describeScene(s, { style: 'manga-ink' });
   assert.equal(d.style, 'manga-ink');
   assert.equal(d.preset.id, 'portrait-female');
+  assert.match(d.prompt.positive, /^1girl, solo, .*manga, monochrome/, 'the prompt describes the look actually chosen');
+  assert.ok(!d.prompt.positive.includes('cel shading'));
   assert.equal(selectPreset(s, { style: 'landscape' }).id, 'landscape');
 });
 
