@@ -11,6 +11,8 @@ export const ERROR_CODES = [
   'TOO_MANY_PIXELS',
   'TOO_LARGE',
   'TIMEOUT',
+  /** A moderation hook flagged the input or the result (see pipeline/moderation.ts). */
+  'FLAGGED',
   'CANCELLED',
   'MODEL_MISSING',
   'MODEL_INVALID',

@@ -32,13 +32,15 @@ export type { Pipeline, PipelineComponents, PipelineResult, PipelineRunContext }
 export type { RunOptions, AnalysisOverrides } from './pipeline/options.js';
 export { DEFAULT_SIZE, MAX_SIZE, MIN_SIZE } from './pipeline/options.js';
 export type { ImageCodec, OutputFormat } from './pipeline/codec.js';
+export { allowAll } from './pipeline/moderation.js';
+export type { ModerationContext, ModerationHook, ModerationPhase, ModerationVerdict } from './pipeline/moderation.js';
 export { summariseAnalysis } from './pipeline/summary.js';
 export { createAnimeMe } from './node/create-anime-me.js';
 export type { AnimeMeOptions } from './node/create-anime-me.js';
 export { createSharpCodec } from './node/sharp-codec.js';
 
 // Stages, usable alone
-export { decodeImage, encodeImage, resizeImage } from './image/index.js';
+export { decodeImage, encodeImage, resizeImage, DEFAULT_MAX_BYTES, DEFAULT_MAX_DIMENSION, DEFAULT_MAX_PIXELS } from './image/index.js';
 export type { DecodeOptions, DecodedImage, EncodeOptions } from './image/index.js';
 export { createAnalyser } from './analyse/index.js';
 export type { AnalyserOptions } from './analyse/index.js';

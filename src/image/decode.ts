@@ -1,6 +1,10 @@
 /**
  * Bytes in, upright 8-bit sRGB RGB pixels out, with every check done before the expensive part:
- * empty → type by magic bytes → header-only size check → full decode.
+ * empty → byte length → type by magic bytes → header-only size check → full decode.
+ *
+ * Animated WebP decodes to its first frame only (sharp reads page 0, as imgproxy's default of one
+ * animation frame does); its declared canvas still goes through the size limits. GIF, animated or
+ * not, is refused by the type check. test/hostile/ holds the hostile-input corpus and the fuzzer.
  */
 import { AnimeMeError } from '../errors.js';
 import type { RgbImage } from '../core/raster.js';
@@ -25,6 +29,16 @@ export const DEFAULT_MAX_PIXELS = 50_000_000;
 export const DEFAULT_MAX_DIMENSION = 16_384;
 
 /**
+ * 64 MiB of input: twice a full-quality JPEG from a 48–50 MP phone or camera sensor (15–30 MB).
+ * A photo saved as lossless PNG fits up to roughly 25–35 MP (about 1.5 bytes/pixel); bigger PNGs
+ * are refused even under the pixel limit, which we accept, since camera photos arrive as JPEG or
+ * HEIC. Checked before anything parses the bytes, so a caller that forgot its own upload limit
+ * still cannot make the decoder walk hundreds of MB of appended junk or metadata. A service should
+ * set its upload limit lower (reliability.md G3, e.g. 15 MB).
+ */
+export const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
+
+/**
  * failOn 'error': rejects every truncation point we tried and broken IHDR/IDAT data, but tolerates
  * libjpeg *warnings* such as "extraneous bytes before marker" that real camera/editor files carry
  * while decoding fine. 'warning' (sharp's default) would refuse those; 'truncated' would let
@@ -33,6 +47,8 @@ export const DEFAULT_MAX_DIMENSION = 16_384;
 const FAIL_ON = 'error' as const;
 
 export interface DecodeOptions {
+  /** Refuse inputs longer than this many bytes, before any parsing (default DEFAULT_MAX_BYTES). */
+  maxBytes?: number;
   /** Refuse images whose header declares more pixels than this (default DEFAULT_MAX_PIXELS). */
   maxPixels?: number;
   /** Refuse images whose header declares a side longer than this (default DEFAULT_MAX_DIMENSION). */
@@ -56,13 +72,14 @@ export interface DecodedImage {
 const WHITE = { r: 255, g: 255, b: 255 };
 
 function readOptions(options: DecodeOptions | undefined): Required<Omit<DecodeOptions, 'maxSide'>> & { maxSide?: number } {
-  if (options === undefined) return { maxPixels: DEFAULT_MAX_PIXELS, maxDimension: DEFAULT_MAX_DIMENSION };
+  if (options === undefined) return { maxBytes: DEFAULT_MAX_BYTES, maxPixels: DEFAULT_MAX_PIXELS, maxDimension: DEFAULT_MAX_DIMENSION };
   if (!is.plainObject(options)) throw invalidParameter('options object', 'options', options);
+  const maxBytes = options.maxBytes === undefined ? DEFAULT_MAX_BYTES : expectPositiveInteger(options.maxBytes, 'maxBytes');
   const maxPixels = options.maxPixels === undefined ? DEFAULT_MAX_PIXELS : expectPositiveInteger(options.maxPixels, 'maxPixels');
   const maxDimension =
     options.maxDimension === undefined ? DEFAULT_MAX_DIMENSION : expectPositiveInteger(options.maxDimension, 'maxDimension');
   const maxSide = options.maxSide === undefined ? undefined : expectPositiveInteger(options.maxSide, 'maxSide');
-  return maxSide === undefined ? { maxPixels, maxDimension } : { maxPixels, maxDimension, maxSide };
+  return maxSide === undefined ? { maxBytes, maxPixels, maxDimension } : { maxBytes, maxPixels, maxDimension, maxSide };
 }
 
 function checkSize(width: number, height: number, maxPixels: number, maxDimension: number): void {
@@ -75,10 +92,21 @@ function checkSize(width: number, height: number, maxPixels: number, maxDimensio
   }
 }
 
+function formatBytes(n: number): string {
+  return n >= 1024 * 1024 ? `${(n / (1024 * 1024)).toFixed(1)} MiB` : `${n} bytes`;
+}
+
 export async function decodeImage(bytes: Uint8Array, options?: DecodeOptions): Promise<DecodedImage> {
   if (!(bytes instanceof Uint8Array)) throw invalidParameter('Uint8Array of image bytes', 'bytes', bytes);
-  const { maxPixels, maxDimension, maxSide } = readOptions(options);
+  const { maxBytes, maxPixels, maxDimension, maxSide } = readOptions(options);
   if (bytes.length === 0) throw new AnimeMeError('EMPTY_INPUT', 'The image is empty (0 bytes); send a photo');
+  if (bytes.length > maxBytes) {
+    throw new AnimeMeError(
+      'TOO_LARGE',
+      `The image is ${formatBytes(bytes.length)}; the limit is ${formatBytes(maxBytes)}`,
+      { details: { bytes: bytes.length, maxBytes } },
+    );
+  }
 
   const sniffed = await sniffImageType(bytes);
   if (!sniffed.accepted) {

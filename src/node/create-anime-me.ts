@@ -4,6 +4,7 @@
  */
 import { createAnalyser, type AnalyserOptions } from '../analyse/index.js';
 import type { Analyser, Stylizer, Upscaler } from '../core/types.js';
+import type { ModerationHook } from '../pipeline/moderation.js';
 import { createPipeline, type Pipeline } from '../pipeline/pipeline.js';
 import { createEmbeddedStylizer } from '../stylize/index.js';
 import { createAnime4kUpscaler } from '../upscale/index.js';
@@ -16,7 +17,10 @@ export interface AnimeMeOptions {
   upscaler?: boolean;
   /** Replace the default stylizer (e.g. the diffusion engine). */
   stylizer?: Stylizer;
+  /** Input limits (bytes, pixels, side length); defaults in src/image/decode.ts. */
   codec?: SharpCodecOptions;
+  /** Content moderation on input and output (off by default; see pipeline/moderation.ts). */
+  moderation?: ModerationHook;
 }
 
 export function createAnimeMe(options: AnimeMeOptions = {}): Pipeline {
@@ -28,5 +32,6 @@ export function createAnimeMe(options: AnimeMeOptions = {}): Pipeline {
     stylizer: options.stylizer ?? createEmbeddedStylizer(),
     ...(analyser ? { analyser } : {}),
     ...(upscaler ? { upscaler } : {}),
+    ...(options.moderation ? { moderation: options.moderation } : {}),
   });
 }

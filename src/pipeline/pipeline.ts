@@ -1,6 +1,7 @@
 /**
  * The photo → anime pipeline, readable as numbered steps:
- *   1 decode → 2 working size → 3 analyse → 4 describe → 5 stylize → 6 upscale → 7 compose → 8 encode.
+ *   1 decode → 2 working size → 3 analyse → 4 describe → 5 stylize → 6 upscale → 7 compose → 8 encode,
+ * with the optional moderation hook on the decoded input and on the result before 7.
  * Heavy components (analyser, stylizer, upscaler sessions) are created once and shared by every run;
  * everything that holds per-job state (seed, progress, timings) lives in the run.
  * This module is portable: the platform supplies the codec and the model-backed components.
@@ -21,6 +22,7 @@ import { describeScene, type SceneDescription } from '../describe/index.js';
 import { applyAnalysisOverrides } from '../describe/overrides.js';
 import { AnimeMeError, toAnimeMeError } from '../errors.js';
 import type { ImageCodec } from './codec.js';
+import { moderate, type ModerationHook } from './moderation.js';
 import { colourfulness, GRAYSCALE_COLOURFULNESS } from './colourfulness.js';
 import { resolveRunOptions, throwIfAborted, type RunOptions } from './options.js';
 import { analysisSize, ANALYSIS_SIDE, workingSize } from './sizes.js';
@@ -35,6 +37,8 @@ export interface PipelineComponents {
   upscaler?: Upscaler;
   /** Renders the composite caption; default is the built-in bitmap font. */
   textRenderer?: TextRenderer;
+  /** Content check on the decoded input and on the result before encoding; none by default (see moderation.ts). */
+  moderation?: ModerationHook;
 }
 
 export interface PipelineResult {
@@ -65,7 +69,7 @@ export interface Pipeline {
 const SAMPLER_NAME = 'anime-me embedded';
 
 export function createPipeline(components: PipelineComponents): Pipeline {
-  const { codec, stylizer, analyser, upscaler } = components;
+  const { codec, stylizer, analyser, upscaler, moderation } = components;
 
   async function run(bytes: Uint8Array, runOptions: RunOptions = {}, context: PipelineRunContext = {}): Promise<PipelineResult> {
     const options = resolveRunOptions(runOptions);
@@ -97,6 +101,9 @@ export function createPipeline(components: PipelineComponents): Pipeline {
     // 1. Decode: sniff, check limits from the header, orient upright, flatten alpha, shrink on load.
     const decoded = await stage('decode', () => codec.decode(bytes, { maxSide: Math.max(options.size, ANALYSIS_SIDE) }));
     const original = decoded.image;
+    const inputInfo = { format: decoded.format, width: decoded.originalWidth, height: decoded.originalHeight };
+    // Moderate the input before any work is spent on it; a flagged photo ends the run with FLAGGED.
+    if (moderation) await moderate(moderation, original, 'input', { ...(signal ? { signal } : {}), input: inputInfo });
 
     // 2. Working size: stylize at (output / upscale) so the expensive look is computed on few pixels.
     const work = workingSize(original, options.size, options.upscale);
@@ -152,6 +159,9 @@ export function createPipeline(components: PipelineComponents): Pipeline {
       return enlarged;
     });
 
+    // Moderate the result before it is composed or encoded: a flagged output never leaves as bytes.
+    if (moderation) await moderate(moderation, image, 'output', { ...(signal ? { signal } : {}), input: inputInfo, style: description.style });
+
     const generation = stylizer.describeGeneration?.(stylizeRequest) ?? { sampler: SAMPLER_NAME, steps: 1 };
     const parameters: GenerationParameters = {
       prompt: description.prompt.positive,
@@ -203,7 +213,7 @@ export function createPipeline(components: PipelineComponents): Pipeline {
       description,
       parameters,
       timings,
-      input: { format: decoded.format, width: decoded.originalWidth, height: decoded.originalHeight },
+      input: inputInfo,
     };
   }
 
