@@ -21,8 +21,18 @@ Options (environment variable in brackets):
       --max-per-client <n>   most jobs per client IP at once (ANIME_ME_MAX_PER_CLIENT, default 2)
       --rate-limit <n>       submissions per minute per client IP (ANIME_ME_RATE_LIMIT, default 20)
       --ttl <seconds>        delete results this long after a job ends (ANIME_ME_RESULT_TTL_S, default 3600)
+      --job-timeout <s>      fail a job with TIMEOUT after this long, never retried (ANIME_ME_JOB_TIMEOUT_S,
+                             default 180: ~30x a normal CPU job, so only a stuck one hits it)
+      --shutdown-grace <s>   on SIGTERM, let running jobs finish this long; unfinished ones go back to
+                             the queue and run after the restart (ANIME_ME_SHUTDOWN_GRACE_S, default 10)
       --trust-proxy          take the client address from X-Forwarded-For (ANIME_ME_TRUST_PROXY)
   -h, --help                 show this help
+
+Result links are signed and expire with the result (?exp=…&sig=…, HMAC-SHA256). The key is
+ANIME_ME_URL_SECRET (16+ characters); without it a random key per process is used, so links stop
+working after a restart and work only on the server that made them: set the same secret on every
+server behind one address. Queued jobs survive a restart: in-process they are kept in the data
+folder; with Redis, run it with appendonly yes (AOF) so they survive a Redis restart too.
 
 Routes: GET / (web page), POST /api/v1/jobs, GET /api/v1/jobs/:id[/events|/result|/composite],
 DELETE /api/v1/jobs/:id, POST /sdapi/v1/img2img, GET /sdapi/v1/progress, GET /healthz, GET /metrics,
@@ -48,12 +58,16 @@ export function parseServeArgs(argv: string[]): ServerConfigOptions | 'help' {
       'max-per-client': { type: 'string' },
       'rate-limit': { type: 'string' },
       ttl: { type: 'string' },
+      'job-timeout': { type: 'string' },
+      'shutdown-grace': { type: 'string' },
       'trust-proxy': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) return 'help';
   const ttl = integer(values.ttl, 'ttl');
+  const jobTimeout = integer(values['job-timeout'], 'job-timeout');
+  const shutdownGrace = integer(values['shutdown-grace'], 'shutdown-grace');
   const options: ServerConfigOptions = {
     port: integer(values.port, 'port'),
     host: values.host,
@@ -64,6 +78,8 @@ export function parseServeArgs(argv: string[]): ServerConfigOptions | 'help' {
     maxPerClient: integer(values['max-per-client'], 'max-per-client'),
     rateLimitPerMinute: integer(values['rate-limit'], 'rate-limit'),
     resultTtlMs: ttl === undefined ? undefined : ttl * 1000,
+    jobTimeoutMs: jobTimeout === undefined ? undefined : jobTimeout * 1000,
+    shutdownGraceMs: shutdownGrace === undefined ? undefined : shutdownGrace * 1000,
     trustProxy: values['trust-proxy'],
   };
   // Drop unset flags so environment variables and defaults apply.

@@ -5,15 +5,19 @@
  * over a Redis pub/sub channel; places in line come from the wait list (LPUSH on add, RPOPLPUSH by
  * workers, so position = length − index).
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { DelayedError, Job, Queue, QueueEvents, UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { StageName } from '../core/types.js';
-import { AnimeMeError } from '../errors.js';
-import { isRetryable, toJobError } from './retry.js';
+import { AnimeMeError, isAnimeMeError } from '../errors.js';
+import { hashClientKey } from './client-key.js';
+import { isRetryable, shutdownAbort, toJobError } from './retry.js';
 import {
+  isQueueRejection,
+  isQueueUnavailable,
   QueueRejection,
+  QueueUnavailable,
   type JobError,
   type JobEvent,
   type JobListener,
@@ -37,6 +41,13 @@ export const DEFAULT_ATTEMPTS = 3;
  * renewals every 15 s are never late; a SIGKILLed worker's job is picked up 30–60 s later.
  */
 export const DEFAULT_LOCK_MS = 30_000;
+/**
+ * 3 s for one queue operation (a few Redis round trips): far above a healthy Redis's milliseconds,
+ * short enough that a client sees 503 QUEUE_UNAVAILABLE rather than a hanging request.
+ */
+export const DEFAULT_OPERATION_TIMEOUT_MS = 3000;
+/** Seconds a client is told to wait (Retry-After) while Redis is unreachable: about two reconnect attempts. */
+const UNAVAILABLE_RETRY_AFTER_S = 5;
 
 interface JobData {
   options: JobOptions;
@@ -66,6 +77,10 @@ export interface BullmqQueueOptions extends BullmqConnectionOptions {
   typicalJobSeconds?: number;
   /** Poll interval for places in line of watched queued jobs (default 1 s). */
   positionPollMs?: number;
+  /** Longest wait for Redis in one operation before answering QUEUE_UNAVAILABLE (default 3 s). */
+  operationTimeoutMs?: number;
+  /** Connection problems (Redis down, reconnecting), for the log; they never throw out of the queue. */
+  onError?: (error: Error) => void;
 }
 
 const keyOf = (options: BullmqConnectionOptions) => ({
@@ -78,10 +93,29 @@ const clientKeyOf = (prefix: string, name: string, client: string) => `${prefix}
 const workersKey = (prefix: string, name: string) => `${prefix}:${name}:anime-me:workers`;
 
 /**
- * BullMQ is given connection options rather than ioredis instances, so it owns (and closes) its
- * connections; workers need maxRetriesPerRequest null (BullMQ's production advice).
+ * Reconnect every 0.2–2 s while Redis is away. BullMQ's own default backs off to 20 s, so after a
+ * Redis restart the service would stay unavailable for up to 20 s longer than Redis itself.
  */
-function connectionOptions(redisUrl: string) {
+const retryStrategy = (times: number) => Math.min(200 * times, 2000);
+
+/** The URL without its password, for messages. */
+function redactUrl(redisUrl: string): string {
+  try {
+    const url = new URL(redisUrl);
+    if (url.password) url.password = '***';
+    return url.toString();
+  } catch {
+    return 'the configured URL';
+  }
+}
+
+/**
+ * BullMQ is given connection options rather than ioredis instances, so it owns (and closes) its
+ * connections; workers need maxRetriesPerRequest null (BullMQ's production advice). A producer
+ * (`failFast`) instead fails commands at once while Redis is away, as BullMQ advises for queues
+ * that serve HTTP requests, so callers can answer 503 instead of waiting.
+ */
+function connectionOptions(redisUrl: string, failFast = false) {
   const url = new URL(redisUrl);
   const db = url.pathname.length > 1 ? Number(url.pathname.slice(1)) : undefined;
   return {
@@ -91,12 +125,9 @@ function connectionOptions(redisUrl: string) {
     ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
     ...(db !== undefined && Number.isInteger(db) ? { db } : {}),
     ...(url.protocol === 'rediss:' ? { tls: {} } : {}),
-    maxRetriesPerRequest: null,
+    retryStrategy,
+    ...(failFast ? { maxRetriesPerRequest: 1, enableOfflineQueue: false } : { maxRetriesPerRequest: null }),
   };
-}
-
-function hashClient(clientKey: string): string {
-  return createHash('sha256').update(clientKey).digest('base64url').slice(0, 16);
 }
 
 /** Errors cross Redis as "CODE: message" (BullMQ keeps only the message). */
@@ -118,14 +149,27 @@ export async function createBullmqQueue(options: BullmqQueueOptions): Promise<Jo
   const { name, prefix } = keyOf(options);
   const attempts = options.attempts ?? DEFAULT_ATTEMPTS;
   const retentionS = Math.max(1, Math.ceil(options.retentionMs / 1000));
+  const operationTimeoutMs = options.operationTimeoutMs ?? DEFAULT_OPERATION_TIMEOUT_MS;
+  const onError = options.onError ?? (() => undefined);
   // Producers fail fast when Redis is away (enableOfflineQueue false) instead of piling up commands.
-  const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true });
-  await redis.connect();
+  const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true, retryStrategy });
+  // Without 'error' listeners a lost connection would be an unhandled 'error' event: a crash.
+  redis.on('error', onError);
+  try {
+    await redis.connect();
+  } catch (error) {
+    // At start-up a missing Redis is a configuration problem: say so and leave nothing retrying
+    // in the background (which would keep a failed `anime-me serve` process alive).
+    redis.disconnect();
+    throw new QueueUnavailable(`Cannot reach Redis at ${redactUrl(options.redisUrl)}: ${(error as Error).message}`, UNAVAILABLE_RETRY_AFTER_S, { cause: error });
+  }
   const queue = new Queue<JobData, JobOutcome>(name, {
-    connection: connectionOptions(options.redisUrl),
+    connection: connectionOptions(options.redisUrl, true),
     prefix,
   });
+  queue.on('error', onError);
   const events = new QueueEvents(name, { connection: connectionOptions(options.redisUrl), prefix });
+  events.on('error', onError);
   await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
   const waitKey = queue.keys['wait'];
   const listeners = new Map<string, Set<JobListener>>();
@@ -164,7 +208,10 @@ export async function createBullmqQueue(options: BullmqQueueOptions): Promise<Jo
   events.on('active', ({ jobId }) => {
     if (!watched(jobId)) return;
     lastPosition.delete(jobId);
-    void Job.fromId<JobData, JobOutcome>(queue, jobId).then((job) => emit({ type: 'running', id: jobId, attempt: job?.attemptsStarted ?? 1 }));
+    Job.fromId<JobData, JobOutcome>(queue, jobId).then(
+      (job) => emit({ type: 'running', id: jobId, attempt: job?.attemptsStarted ?? 1 }),
+      () => emit({ type: 'running', id: jobId, attempt: 1 }), // Redis hiccup: the attempt number is cosmetic
+    );
   });
   events.on('progress', ({ jobId, data }) => {
     const p = data as unknown as ProgressData;
@@ -201,6 +248,32 @@ export async function createBullmqQueue(options: BullmqQueueOptions): Promise<Jo
       });
   }, options.positionPollMs ?? 1000);
   poll.unref();
+
+  /**
+   * Every operation the server awaits goes through here: it fails at once while the producer
+   * connection is down, and after operationTimeoutMs otherwise, as QueueUnavailable (503), never as
+   * a hang or an internal error. Rejections (429) and library errors pass through unchanged.
+   */
+  async function guard<T>(work: () => Promise<T>): Promise<T> {
+    if (redis.status !== 'ready') throw new QueueUnavailable('The job queue is unavailable right now (Redis is not reachable); try again shortly.', UNAVAILABLE_RETRY_AFTER_S);
+    let timer: NodeJS.Timeout | undefined;
+    const pending = work();
+    pending.catch(() => undefined); // may settle after the timeout; nobody listens then
+    try {
+      return await Promise.race([
+        pending,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`Redis did not answer within ${operationTimeoutMs} ms`)), operationTimeoutMs);
+        }),
+      ]);
+    } catch (error) {
+      if (isQueueRejection(error) || isQueueUnavailable(error) || isAnimeMeError(error)) throw error;
+      onError(error instanceof Error ? error : new Error(String(error)));
+      throw new QueueUnavailable('The job queue is unavailable right now (Redis is not answering); try again shortly.', UNAVAILABLE_RETRY_AFTER_S, { cause: error });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
 
   async function stats(): Promise<QueueStats> {
     const counts = await queue.getJobCounts('waiting', 'prioritized', 'delayed', 'active', 'completed', 'failed');
@@ -264,69 +337,103 @@ export async function createBullmqQueue(options: BullmqQueueOptions): Promise<Jo
     }
   }
 
+  /**
+   * Retention janitor (privacy, G14): removeOnComplete/removeOnFail ages are applied only when some
+   * later job finishes, so on a quiet service the last jobs (their options, prompts and analysis)
+   * would stay in Redis indefinitely. This removes finished jobs past the retention time, trims the
+   * events stream (which repeats results) to the same age, and tells listeners, so the server
+   * deletes the files too.
+   */
+  let cleaning = false;
+  async function clean() {
+    if (cleaning || closed || redis.status !== 'ready') return;
+    cleaning = true;
+    try {
+      const removed = [...(await queue.clean(options.retentionMs, 1000, 'completed')), ...(await queue.clean(options.retentionMs, 1000, 'failed'))];
+      // Stream ids start with their time in ms, so MINID drops exactly the entries older than the TTL.
+      await redis.call('XTRIM', queue.keys['events'], 'MINID', String(Date.now() - options.retentionMs));
+      for (const id of removed) emit({ type: 'removed', id });
+    } catch (error) {
+      onError(error instanceof Error ? error : new Error(String(error)));
+    } finally {
+      cleaning = false;
+    }
+  }
+  const janitor = setInterval(() => void clean(), Math.max(250, Math.min(60_000, Math.floor(options.retentionMs / 4))));
+  janitor.unref();
+
   return {
     kind: 'bullmq',
-    async add({ id, clientKey, options: jobOptions }) {
-      if (closed) throw new AnimeMeError('CANCELLED', 'The queue is shutting down.');
-      const client = hashClient(clientKey);
-      const current = await stats();
-      if (current.queued >= options.capacity) {
-        throw new QueueRejection('QUEUE_FULL', 'Too many photos are waiting right now; try again shortly.', (typicalMs / 1000) * (1 + current.queued / Math.max(1, current.concurrency)));
-      }
-      const mine = await activeJobsOf(client);
-      if (mine >= options.maxPerClient) {
-        throw new QueueRejection('CLIENT_LIMIT', `You already have ${mine} photo(s) in progress; wait for one to finish.`, typicalMs / 1000);
-      }
-      await queue.add('photo', { options: jobOptions, client }, {
-        jobId: id,
-        attempts,
-        backoff: { type: 'fixed', delay: 1000 },
-        removeOnComplete: { age: retentionS },
-        removeOnFail: { age: retentionS },
-      });
-      const clientKeyName = clientKeyOf(prefix, name, client);
-      await redis.multi().sadd(clientKeyName, id).expire(clientKeyName, retentionS).exec();
-      const position = (await positionOf(id)) ?? 0;
-      lastPosition.set(id, position);
-      emit({ type: 'queued', id, position });
-      return { position };
-    },
-    async get(id) {
-      const job = await Job.fromId<JobData, JobOutcome>(queue, id);
-      return job ? toRecord(job) : undefined;
-    },
-    async remove(id) {
-      const job = await Job.fromId<JobData, JobOutcome>(queue, id);
-      if (!job || (await redis.exists(cancelledKey(prefix, name, id)))) return false;
-      // Mark first (so it reads as gone at once), then tell workers, then try to delete the record;
-      // an active job's record is deleted by its worker once the run has stopped.
-      await redis.set(cancelledKey(prefix, name, id), '1', 'EX', retentionS);
-      await redis.publish(cancelChannel(prefix, name), id);
-      await job.remove().catch(() => undefined);
-      await redis.srem(clientKeyOf(prefix, name, job.data.client), id);
-      lastPosition.delete(id);
-      emit({ type: 'removed', id });
-      return true;
-    },
-    subscribe(id, listener) {
-      let set = listeners.get(id);
-      if (!set) listeners.set(id, (set = new Set()));
-      set.add(listener);
-      return () => {
-        set.delete(listener);
-        if (set.size === 0) listeners.delete(id);
-      };
-    },
-    stats,
+    add: (request) => guard(() => add(request)),
+    get: (id) => guard(() => get(id)),
+    remove: (id) => guard(() => remove(id)),
+    subscribe,
+    stats: () => guard(stats),
     async close() {
       if (closed) return;
       closed = true;
       clearInterval(poll);
-      await events.close();
-      await queue.close();
+      clearInterval(janitor);
+      await events.close().catch(onError);
+      await queue.close().catch(onError);
       redis.disconnect();
     },
   };
+
+  async function add({ id, clientKey, options: jobOptions }: Parameters<JobQueue['add']>[0]) {
+    if (closed) throw new AnimeMeError('CANCELLED', 'The queue is shutting down.');
+    const client = hashClientKey(clientKey);
+    const current = await stats();
+    if (current.queued >= options.capacity) {
+      throw new QueueRejection('QUEUE_FULL', 'Too many photos are waiting right now; try again shortly.', (typicalMs / 1000) * (1 + current.queued / Math.max(1, current.concurrency)));
+    }
+    const mine = await activeJobsOf(client);
+    if (mine >= options.maxPerClient) {
+      throw new QueueRejection('CLIENT_LIMIT', `You already have ${mine} photo(s) in progress; wait for one to finish.`, typicalMs / 1000);
+    }
+    await queue.add('photo', { options: jobOptions, client }, {
+      jobId: id,
+      attempts,
+      backoff: { type: 'fixed', delay: 1000 },
+      removeOnComplete: { age: retentionS },
+      removeOnFail: { age: retentionS },
+    });
+    const clientKeyName = clientKeyOf(prefix, name, client);
+    await redis.multi().sadd(clientKeyName, id).expire(clientKeyName, retentionS).exec();
+    const position = (await positionOf(id)) ?? 0;
+    lastPosition.set(id, position);
+    emit({ type: 'queued', id, position });
+    return { position };
+  }
+
+  async function get(id: string): Promise<JobRecord | undefined> {
+    const job = await Job.fromId<JobData, JobOutcome>(queue, id);
+    return job ? toRecord(job) : undefined;
+  }
+
+  async function remove(id: string): Promise<boolean> {
+    const job = await Job.fromId<JobData, JobOutcome>(queue, id);
+    if (!job || (await redis.exists(cancelledKey(prefix, name, id)))) return false;
+    // Mark first (so it reads as gone at once), then tell workers, then try to delete the record;
+    // an active job's record is deleted by its worker once the run has stopped.
+    await redis.set(cancelledKey(prefix, name, id), '1', 'EX', retentionS);
+    await redis.publish(cancelChannel(prefix, name), id);
+    await job.remove().catch(() => undefined);
+    await redis.srem(clientKeyOf(prefix, name, job.data.client), id);
+    lastPosition.delete(id);
+    emit({ type: 'removed', id });
+    return true;
+  }
+
+  function subscribe(id: string, listener: JobListener): () => void {
+    let set = listeners.get(id);
+    if (!set) listeners.set(id, (set = new Set()));
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0) listeners.delete(id);
+    };
+  }
 }
 
 export interface BullmqWorkerOptions extends BullmqConnectionOptions {
@@ -360,8 +467,12 @@ export async function createBullmqWorker(options: BullmqWorkerOptions): Promise<
   const controllers = new Map<string, AbortController>();
   let shuttingDown = false;
 
-  const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
-  const subscriber = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+  const onError = options.onError ?? (() => undefined);
+  const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: null, retryStrategy });
+  const subscriber = new Redis(options.redisUrl, { maxRetriesPerRequest: null, retryStrategy });
+  // A Redis outage is logged and waited out (the connections reconnect), never an unhandled 'error' event.
+  redis.on('error', onError);
+  subscriber.on('error', onError);
   await subscriber.subscribe(cancelChannel(prefix, name));
   subscriber.on('message', (_channel, jobId: string) => controllers.get(jobId)?.abort(new AnimeMeError('CANCELLED', 'The job was deleted.')));
 
@@ -411,7 +522,7 @@ export async function createBullmqWorker(options: BullmqWorkerOptions): Promise<
       autorun: true,
     },
   );
-  worker.on('error', (error) => options.onError?.(error));
+  worker.on('error', onError);
   worker.on('active', (job) => options.onActivity?.({ type: 'started', jobId: job.id!, attempt: job.attemptsStarted }));
   worker.on('completed', (job) => options.onActivity?.({ type: 'completed', jobId: job.id!, attempt: job.attemptsStarted }));
   worker.on('failed', (job, error) => job && options.onActivity?.({ type: 'failed', jobId: job.id!, attempt: job.attemptsStarted, detail: error.message }));
@@ -447,7 +558,7 @@ export async function createBullmqWorker(options: BullmqWorkerOptions): Promise<
           clearTimeout(timer);
           if (late) {
             shuttingDown = true;
-            for (const controller of controllers.values()) controller.abort(new AnimeMeError('CANCELLED', 'The worker is shutting down.'));
+            for (const controller of controllers.values()) controller.abort(shutdownAbort('The worker is shutting down.'));
           }
         }
         await closed;

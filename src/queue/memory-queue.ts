@@ -2,9 +2,15 @@
  * In-process JobQueue: a FIFO line with a hard capacity, a per-client share, a fixed number of jobs
  * running at once and finished records kept for a retention time. The processor is expected to do
  * its heavy work off this thread (see worker-pool.ts); this module only does bookkeeping.
+ *
+ * With a journal, every state change is written down (add() resolves only once the record is on
+ * disk), so a restart loses nothing: queued jobs wait again, a job running at a crash runs again
+ * (up to `attempts` in all), and a job stopped by a shutdown goes back to the line.
  */
 import { AnimeMeError } from '../errors.js';
-import { isRetryable, toJobError } from './retry.js';
+import { hashClientKey } from './client-key.js';
+import type { JobJournal, JournalEntry } from './journal.js';
+import { isRetryable, shutdownAbort, toJobError } from './retry.js';
 import {
   QueueRejection,
   type AddJobRequest,
@@ -29,26 +35,52 @@ export interface MemoryQueueOptions {
   attempts?: number;
   /** Rough seconds one job takes, for Retry-After hints before any job has finished (default 10). */
   typicalJobSeconds?: number;
+  /** Durable records (see journal.ts); without one, queued jobs are failed on close. */
+  journal?: JobJournal;
+  /** Records loaded from the journal at start-up (journal.load()), resumed by this queue. */
+  restored?: JournalEntry[];
+  /** Journal write failures after add() (logged; the job itself goes on). */
+  onError?: (error: unknown) => void;
   now?: () => number;
 }
 
 interface Entry {
   record: JobRecord;
+  /** Hashed (client-key.ts): only compared, never shown or stored in clear. */
   clientKey: string;
   controller?: AbortController;
   settled?: Promise<void>;
+  /** The journal writes of this job, in order (a late write must never undo a later one). */
+  saving?: Promise<void>;
 }
 
 export function createMemoryQueue(options: MemoryQueueOptions): JobQueue {
-  const { processor, concurrency, capacity, maxPerClient, retentionMs } = options;
+  const { processor, concurrency, capacity, maxPerClient, retentionMs, journal } = options;
   const attempts = options.attempts ?? 2;
   const now = options.now ?? Date.now;
+  const onError = options.onError ?? (() => undefined);
   const jobs = new Map<string, Entry>();
   const waiting: string[] = [];
   const listeners = new Map<string, Set<JobListener>>();
   let running = 0;
   let closed = false;
+  /** Set when close() stops running jobs: they go back to the line (journal) instead of failing. */
+  let stopping = false;
   let averageRunMs = (options.typicalJobSeconds ?? 10) * 1000;
+
+  /** Write the record as it is now, after the job's earlier writes; resolves (or rejects) with this write. */
+  function persist(entry: Entry): Promise<void> {
+    if (!journal) return Promise.resolve();
+    const snapshot: JournalEntry = { record: structuredClone(entry.record), clientKey: entry.clientKey };
+    const write = (entry.saving ?? Promise.resolve()).then(() => journal.save(snapshot));
+    entry.saving = write.catch(onError);
+    return write;
+  }
+
+  function forgetRecord(entry: Entry) {
+    if (!journal) return;
+    entry.saving = (entry.saving ?? Promise.resolve()).then(() => journal.delete(entry.record.id)).catch(onError);
+  }
 
   const emit = (event: Parameters<JobListener>[0]) => {
     for (const key of [event.id, '*']) {
@@ -97,6 +129,7 @@ export function createMemoryQueue(options: MemoryQueueOptions): JobQueue {
       delete record.position;
       record.attempts++;
       record.startedAt = now();
+      void persist(entry).catch(() => undefined); // a crash from here on counts this attempt
       emit({ type: 'running', id: record.id, attempt: record.attempts });
       const started = performance.now();
       try {
@@ -117,15 +150,25 @@ export function createMemoryQueue(options: MemoryQueueOptions): JobQueue {
         record.outcome = outcome;
         record.finishedAt = now();
         delete record.progress;
+        await persist(entry).catch(() => undefined);
         emit({ type: 'done', id: record.id, outcome });
         return;
       } catch (error) {
         if (!jobs.has(record.id)) return;
+        if (stopping && journal && controller.signal.aborted) {
+          // Shut down mid-job: back to the line on disk; the next start runs it again (G13).
+          record.state = 'queued';
+          delete record.progress;
+          delete record.startedAt;
+          await persist(entry).catch(() => undefined);
+          return;
+        }
         if (!controller.signal.aborted && isRetryable(error) && record.attempts < attempts && !closed) continue;
         record.state = 'failed';
         record.error = controller.signal.aborted ? { code: 'CANCELLED', message: 'The job was cancelled.' } : toJobError(error);
         record.finishedAt = now();
         delete record.progress;
+        await persist(entry).catch(() => undefined);
         emit({ type: 'failed', id: record.id, error: record.error });
         return;
       }
@@ -138,6 +181,7 @@ export function createMemoryQueue(options: MemoryQueueOptions): JobQueue {
       const finishedAt = entry.record.finishedAt;
       if (finishedAt !== undefined && finishedAt < cutoff) {
         jobs.delete(id);
+        forgetRecord(entry);
         emit({ type: 'removed', id });
       }
     }
@@ -147,11 +191,37 @@ export function createMemoryQueue(options: MemoryQueueOptions): JobQueue {
 
   const snapshot = (record: JobRecord): JobRecord => structuredClone(record);
 
+  // Resume what the journal remembers: finished jobs stay readable, queued ones wait in their old
+  // order, and a job that was running when the process died runs again unless it used up its attempts.
+  for (const restored of options.restored ?? []) {
+    if (jobs.has(restored.record.id)) continue;
+    const record: JobRecord = structuredClone(restored.record);
+    const entry: Entry = { record, clientKey: restored.clientKey };
+    jobs.set(record.id, entry);
+    if (record.state === 'running') {
+      if (record.attempts >= attempts) {
+        record.state = 'failed';
+        record.error = { code: 'INTERNAL', message: 'The service stopped while running this job too many times.' };
+        record.finishedAt = now();
+        void persist(entry).catch(() => undefined);
+        continue;
+      }
+      record.state = 'queued';
+      delete record.startedAt;
+    }
+    if (record.state === 'queued') waiting.push(record.id);
+  }
+  if (waiting.length > 0) {
+    waiting.forEach((id, index) => (jobs.get(id)!.record.position = index + 1));
+    queueMicrotask(pump);
+  }
+
   return {
     kind: 'memory',
-    async add({ id, clientKey, options: jobOptions }) {
+    async add({ id, clientKey: rawClientKey, options: jobOptions }) {
       if (closed) throw new AnimeMeError('CANCELLED', 'The queue is shutting down.');
       if (jobs.has(id)) throw new AnimeMeError('INVALID_ARGUMENT', 'A job with this id already exists.');
+      const clientKey = hashClientKey(rawClientKey);
       let mine = 0;
       for (const entry of jobs.values()) {
         if (entry.clientKey === clientKey && (entry.record.state === 'queued' || entry.record.state === 'running')) mine++;
@@ -163,9 +233,20 @@ export function createMemoryQueue(options: MemoryQueueOptions): JobQueue {
         throw new QueueRejection('QUEUE_FULL', 'Too many photos are waiting right now; try again shortly.', retryAfter());
       }
       const record: JobRecord = { id, state: 'queued', position: waiting.length + 1, options: jobOptions, createdAt: now(), attempts: 0 };
-      jobs.set(id, { record, clientKey });
+      const entry: Entry = { record, clientKey };
+      jobs.set(id, entry);
       waiting.push(id);
-      const position = waiting.length;
+      try {
+        // Durable before the 202: a crash after this line still runs the job on the next start.
+        await persist(entry);
+      } catch (error) {
+        jobs.delete(id);
+        const at = waiting.indexOf(id);
+        if (at >= 0) waiting.splice(at, 1);
+        throw error;
+      }
+      if (!jobs.has(id)) return { position: 0 }; // removed while its record was being written
+      const position = Math.max(1, waiting.indexOf(id) + 1);
       emit({ type: 'queued', id, position });
       queueMicrotask(pump);
       return { position };
@@ -179,6 +260,7 @@ export function createMemoryQueue(options: MemoryQueueOptions): JobQueue {
       const entry = jobs.get(id);
       if (!entry) return false;
       jobs.delete(id);
+      forgetRecord(entry);
       const at = waiting.indexOf(id);
       if (at >= 0) {
         waiting.splice(at, 1);
@@ -206,7 +288,12 @@ export function createMemoryQueue(options: MemoryQueueOptions): JobQueue {
       if (closed) return;
       closed = true;
       clearInterval(pruneTimer);
-      // Queued jobs will never run in this process: fail them so waiting clients hear about it.
+      const flush = () => Promise.allSettled([...jobs.values()].map((e) => e.saving));
+      if (journal) {
+        // Queued jobs stay queued on disk and run after the restart.
+        waiting.splice(0);
+      }
+      // Without a journal, queued jobs will never run: fail them so waiting clients hear about it.
       for (const id of waiting.splice(0)) {
         const entry = jobs.get(id);
         if (!entry) continue;
@@ -218,6 +305,7 @@ export function createMemoryQueue(options: MemoryQueueOptions): JobQueue {
       const active = [...jobs.values()].map((e) => e.settled).filter((p): p is Promise<void> => p !== undefined);
       if (graceMs === undefined) {
         await Promise.allSettled(active);
+        await flush();
         return;
       }
       let timer: NodeJS.Timeout | undefined;
@@ -227,9 +315,11 @@ export function createMemoryQueue(options: MemoryQueueOptions): JobQueue {
       const result = await Promise.race([Promise.allSettled(active).then(() => 'ok' as const), timedOut]);
       clearTimeout(timer);
       if (result === 'timeout') {
-        for (const entry of jobs.values()) entry.controller?.abort(new AnimeMeError('CANCELLED', 'The service is shutting down.'));
+        stopping = true;
+        for (const entry of jobs.values()) entry.controller?.abort(journal ? shutdownAbort('The service is shutting down.') : new AnimeMeError('CANCELLED', 'The service is shutting down.'));
         await Promise.allSettled(active);
       }
+      await flush();
     },
   };
 }

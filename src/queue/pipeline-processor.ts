@@ -6,7 +6,7 @@
  */
 import { AnimeMeError } from '../errors.js';
 import { jobKeys, type BlobStorage } from '../storage/storage.js';
-import { isRetryable } from './retry.js';
+import { isRetryable, isShutdownAbort } from './retry.js';
 import type { WorkerPool } from './worker-pool.js';
 import type { JobOutcome, JobProcessor } from './types.js';
 
@@ -36,8 +36,9 @@ export function createPipelineProcessor({ pool, storage }: PipelineProcessorOpti
       result = await pool.run(input, job.options, { signal: context.signal, onProgress: context.onProgress });
       if (context.signal.aborted) throw new AnimeMeError('CANCELLED', 'The job was cancelled.');
     } catch (error) {
-      // A final failure (bad photo, timeout, cancel) needs the photo no longer; a retryable one does.
-      if (!isRetryable(error)) await storage.delete(keys.input).catch(() => undefined);
+      // A final failure (bad photo, timeout, cancel) needs the photo no longer; a retryable one, or a
+      // job handed back because its process is shutting down, does.
+      if (!isRetryable(error) && !isShutdownAbort(context.signal)) await storage.delete(keys.input).catch(() => undefined);
       throw error;
     }
 

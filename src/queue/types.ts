@@ -125,3 +125,22 @@ export class QueueRejection extends Error {
 export function isQueueRejection(value: unknown): value is QueueRejection {
   return value instanceof QueueRejection;
 }
+
+/**
+ * The queue's backing store (Redis) cannot be reached or did not answer in time. Not the request's
+ * fault and not a bug: the HTTP layer answers 503 QUEUE_UNAVAILABLE with Retry-After.
+ */
+export class QueueUnavailable extends Error {
+  readonly code = 'QUEUE_UNAVAILABLE';
+  readonly retryAfterSeconds: number;
+
+  constructor(message: string, retryAfterSeconds = 5, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'QueueUnavailable';
+    this.retryAfterSeconds = Math.max(1, Math.ceil(retryAfterSeconds));
+  }
+}
+
+export function isQueueUnavailable(value: unknown): value is QueueUnavailable {
+  return value instanceof QueueUnavailable;
+}

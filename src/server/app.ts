@@ -19,6 +19,7 @@ import { registerJobRoutes } from './routes-jobs.js';
 import { registerOpsRoutes } from './routes-ops.js';
 import { registerSdapiRoutes } from './routes-sdapi.js';
 import { registerWebRoutes } from './routes-web.js';
+import { createUrlSigner } from './signed-url.js';
 
 export interface AppOptions {
   config: ServerConfig;
@@ -50,11 +51,41 @@ function createLimiter(limit: number) {
   };
 }
 
+interface LoggedRequest {
+  method: string;
+  url: string;
+  ip?: string;
+  socket?: { remotePort?: number };
+}
+
+/**
+ * Request logs carry the method, the path without its query (a result link's signature is a
+ * credential, G18) and the peer; never bodies, so never image bytes or an upload's file name.
+ */
+function privateLogger(logger: AppOptions['logger']): boolean | Record<string, unknown> {
+  if (!logger) return false;
+  const base = logger === true ? {} : logger;
+  return {
+    ...base,
+    serializers: {
+      ...((base['serializers'] as Record<string, unknown> | undefined) ?? {}),
+      req: (request: LoggedRequest) => ({ method: request.method, url: request.url.split('?')[0], remoteAddress: request.ip, remotePort: request.socket?.remotePort }),
+    },
+  };
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set once the route handler runs: errors before it came from reading the request. */
+    animeMeHandlerReached: boolean;
+  }
+}
+
 export async function createApp(options: AppOptions): Promise<FastifyInstance> {
   const { config, queue, storage } = options;
   const jsonBodyLimit = Math.ceil((config.maxUploadBytes * 4) / 3) + 64 * 1024;
   const app = Fastify({
-    logger: options.logger ?? false,
+    logger: privateLogger(options.logger),
     trustProxy: config.trustProxy,
     bodyLimit: jsonBodyLimit,
     return503OnClosing: true,
@@ -89,6 +120,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     },
     clientKey: (request) => request.ip,
     jsonBodyLimit,
+    signer: createUrlSigner({ secret: config.urlSecret }),
   };
 
   // Learn stage timings for ETAs, count outcomes, and delete files of jobs the queue forgets.
@@ -103,8 +135,17 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     }
   });
 
+  // Body parsing happens before the handler; busboy reports a malformed multipart body (no boundary,
+  // bad part headers, a body cut short) as plain Errors that would otherwise read as our fault (500).
+  app.decorateRequest('animeMeHandlerReached', false);
+  app.addHook('preHandler', async (request) => {
+    request.animeMeHandlerReached = true;
+  });
   app.setErrorHandler((error, request, reply) => {
-    const answer = toErrorAnswer(error);
+    let answer = toErrorAnswer(error);
+    if (answer.internal && !request.animeMeHandlerReached && request.isMultipart()) {
+      answer = toErrorAnswer(new HttpError('INVALID_ARGUMENT', 'The multipart/form-data body is malformed; send the photo as the file field "image".'));
+    }
     if (answer.internal) request.log.error({ err: error }, 'request failed');
     if (answer.status === 413) reply.header('connection', 'close'); // stop a client still sending
     void reply.code(answer.status).headers(answer.headers).send(answer.body);

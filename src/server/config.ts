@@ -3,6 +3,7 @@
  * once into a frozen object that is passed down (nothing else reads process.env). Each default says
  * why it is what it is.
  */
+import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { AnimeMeError } from '../errors.js';
@@ -28,6 +29,8 @@ export const DEFAULT_JOB_TIMEOUT_MS = 180_000;
 export const DEFAULT_MAX_OUTPUT_SIZE = 2048;
 /** 10 s to finish running jobs on SIGTERM before they are stopped (imgproxy waits 20 s; our jobs are retried or re-sent). */
 export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
+/** A shorter URL-signing secret is guessable offline from one signed link; 16 characters is the floor, 32 random bytes the default. */
+export const MIN_URL_SECRET_LENGTH = 16;
 
 export interface ServerConfigOptions {
   port?: number;
@@ -48,6 +51,12 @@ export interface ServerConfigOptions {
   shutdownGraceMs?: number;
   /** Trust X-Forwarded-For (only behind a proxy you run). */
   trustProxy?: boolean;
+  /**
+   * HMAC key for result links (G18). Default: ANIME_ME_URL_SECRET, else 32 random bytes per process,
+   * which means links stop working when the server restarts and are valid only on the server that
+   * issued them: set the same secret on every server behind one address.
+   */
+  urlSecret?: string;
 }
 
 export type ServerConfig = Readonly<{
@@ -65,6 +74,9 @@ export type ServerConfig = Readonly<{
   maxOutputSize: number;
   shutdownGraceMs: number;
   trustProxy: boolean;
+  urlSecret: string;
+  /** Where the secret came from; 'random' is worth a start-up notice (links die with the process). */
+  urlSecretSource: 'option' | 'env' | 'random';
 }>;
 
 type Env = Record<string, string | undefined>;
@@ -92,9 +104,24 @@ function check(value: number, name: string, min: number, max: number): number {
   return value;
 }
 
+function urlSecretOf(option: string | undefined, fromEnvironment: string | undefined): { urlSecret: string; urlSecretSource: 'option' | 'env' | 'random' } {
+  const given = option ?? fromEnvironment;
+  if (given === undefined) return { urlSecret: randomBytes(32).toString('base64url'), urlSecretSource: 'random' };
+  if (given.length < MIN_URL_SECRET_LENGTH) {
+    // Never echo the secret itself in the message.
+    throw new AnimeMeError('INVALID_ARGUMENT', `Invalid configuration: expected at least ${MIN_URL_SECRET_LENGTH} characters for the URL secret (ANIME_ME_URL_SECRET) but received ${given.length}`);
+  }
+  return { urlSecret: given, urlSecretSource: option !== undefined ? 'option' : 'env' };
+}
+
 export function resolveServerConfig(options: ServerConfigOptions = {}, env: Env = process.env): ServerConfig {
   const seconds = (raw: string) => {
     const n = int(1, 365 * 24 * 3600)(raw);
+    return typeof n === 'number' ? n * 1000 : undefined;
+  };
+  // 0 is a valid grace period: stop at once and hand running jobs back.
+  const graceSeconds = (raw: string) => {
+    const n = int(0, 600)(raw);
     return typeof n === 'number' ? n * 1000 : undefined;
   };
   const config = {
@@ -125,8 +152,14 @@ export function resolveServerConfig(options: ServerConfigOptions = {}, env: Env 
       MIN_SIZE,
       MAX_SIZE,
     ),
-    shutdownGraceMs: check(options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS, 'shutdownGraceMs', 0, 600_000),
+    shutdownGraceMs: check(
+      options.shutdownGraceMs ?? (fromEnv(env, 'ANIME_ME_SHUTDOWN_GRACE_S', graceSeconds) as number | undefined) ?? DEFAULT_SHUTDOWN_GRACE_MS,
+      'shutdownGraceMs',
+      0,
+      600_000,
+    ),
     trustProxy: options.trustProxy ?? (fromEnv(env, 'ANIME_ME_TRUST_PROXY', bool) as boolean | undefined) ?? false,
+    ...urlSecretOf(options.urlSecret, fromEnv(env, 'ANIME_ME_URL_SECRET', text) as string | undefined),
   };
   if (config.concurrency !== undefined) check(config.concurrency, 'concurrency', 1, 64);
   return Object.freeze(config);

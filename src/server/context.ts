@@ -8,6 +8,7 @@ import type { ServerConfig } from './config.js';
 import type { EtaEstimator } from './eta.js';
 import { HttpError } from './http-errors.js';
 import type { ServiceMetrics } from './metrics.js';
+import type { UrlSigner } from './signed-url.js';
 
 export interface AppContext {
   config: ServerConfig;
@@ -28,6 +29,8 @@ export interface AppContext {
   clientKey: (request: FastifyRequest) => string;
   /** Bytes a JSON body may have: base64 of the largest upload plus room for the other fields. */
   jsonBodyLimit: number;
+  /** Signs and checks result links. */
+  signer: UrlSigner;
 }
 
 /** 413 from the Content-Length header alone, before a byte of the body is read (chunked bodies are counted while parsed). */

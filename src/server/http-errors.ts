@@ -5,10 +5,21 @@
  */
 import type { FastifyError } from 'fastify';
 import { isAnimeMeError, type ErrorCode } from '../errors.js';
-import { isQueueRejection } from '../queue/types.js';
+import { isQueueRejection, isQueueUnavailable } from '../queue/types.js';
 
 /** Codes the HTTP layer adds to the library's (which are all valid here too). */
-export type HttpErrorCode = ErrorCode | 'NOT_FOUND' | 'NOT_READY' | 'QUEUE_FULL' | 'CLIENT_LIMIT' | 'RATE_LIMITED' | 'UNSUPPORTED_MEDIA_TYPE' | 'METHOD_NOT_ALLOWED';
+export type HttpErrorCode =
+  | ErrorCode
+  | 'NOT_FOUND'
+  | 'NOT_READY'
+  | 'QUEUE_FULL'
+  | 'CLIENT_LIMIT'
+  | 'RATE_LIMITED'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'METHOD_NOT_ALLOWED'
+  | 'QUEUE_UNAVAILABLE'
+  | 'SIGNATURE_INVALID'
+  | 'SIGNATURE_EXPIRED';
 
 export const STATUS_BY_CODE: Record<HttpErrorCode, number> = {
   INVALID_ARGUMENT: 400,
@@ -18,6 +29,11 @@ export const STATUS_BY_CODE: Record<HttpErrorCode, number> = {
   UNSUPPORTED_MEDIA_TYPE: 415,
   TOO_MANY_PIXELS: 422,
   TOO_LARGE: 413,
+  // The photo or result was refused by the moderation hook: the request was understood, the content is not processed.
+  FLAGGED: 422,
+  // Result links without a valid, unexpired signature (G18; imgproxy answers 403 too).
+  SIGNATURE_INVALID: 403,
+  SIGNATURE_EXPIRED: 403,
   NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
   NOT_READY: 409,
@@ -28,6 +44,8 @@ export const STATUS_BY_CODE: Record<HttpErrorCode, number> = {
   TIMEOUT: 504,
   MODEL_MISSING: 503,
   MODEL_INVALID: 503,
+  // Redis (the job queue) cannot be reached: nothing is wrong with the request, try again shortly.
+  QUEUE_UNAVAILABLE: 503,
   INTERNAL: 500,
 };
 
@@ -79,6 +97,10 @@ export function toErrorAnswer(error: unknown): ErrorAnswer {
   });
   if (error instanceof HttpError) return answer(error.code, error.message, error.headers);
   if (isQueueRejection(error)) return answer(error.code, error.message, { 'retry-after': String(error.retryAfterSeconds) });
+  if (isQueueUnavailable(error)) {
+    // Expected while Redis is away: say so plainly, and do not log it as an internal error per request.
+    return { ...answer('QUEUE_UNAVAILABLE', error.message, { 'retry-after': String(error.retryAfterSeconds) }), internal: false };
+  }
   if (isAnimeMeError(error)) {
     if (error.code === 'INTERNAL') return answer('INTERNAL', 'Internal error; please try again.');
     return answer(error.code, error.message);

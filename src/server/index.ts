@@ -8,3 +8,5 @@ export type { Service, ServiceOptions } from './service.js';
 export { toErrorAnswer, HttpError, STATUS_BY_CODE } from './http-errors.js';
 export type { HttpErrorCode } from './http-errors.js';
 export { openApiDocument } from './openapi.js';
+export { createUrlSigner } from './signed-url.js';
+export type { UrlSigner, UrlSignerOptions, SignatureCheck } from './signed-url.js';

@@ -22,6 +22,14 @@ export function openApiDocument(config: ServerConfig) {
     people: { type: 'integer', minimum: 0, maximum: 50, description: 'Correct the number of people the analysis found.' },
     genders: { type: 'string', description: 'Correct genders, largest person first: f, m or ?, comma-separated (e.g. "f,m").' },
   };
+  const signedNote =
+    'Only through the signed link in the job (result.url / composite.url): exp is a unix time (the result expiry), sig the base64url HMAC-SHA256 of "<path>\\n<exp>". Links are valid until exp.';
+  const signedParams = [
+    { name: 'exp', in: 'query', required: true, schema: { type: 'string' } },
+    { name: 'sig', in: 'query', required: true, schema: { type: 'string' } },
+  ];
+  const forbidden = error('SIGNATURE_INVALID (missing, wrong or for another file) or SIGNATURE_EXPIRED');
+  const unavailable = { ...error('QUEUE_UNAVAILABLE: the job queue (Redis) is unreachable; try again after Retry-After seconds'), headers: { 'Retry-After': { schema: { type: 'integer' } } } };
   return {
     openapi: '3.1.0',
     info: {
@@ -53,11 +61,12 @@ export function openApiDocument(config: ServerConfig) {
             415: error('UNSUPPORTED_TYPE (not JPEG/PNG/WebP/AVIF) or UNSUPPORTED_MEDIA_TYPE'),
             422: error('TOO_MANY_PIXELS'),
             429: { ...error('QUEUE_FULL, CLIENT_LIMIT or RATE_LIMITED'), headers: { 'Retry-After': { schema: { type: 'integer' } } } },
+            503: unavailable,
           },
         },
       },
       '/api/v1/jobs/{id}': {
-        get: { summary: 'Read a job', parameters: [idParam], responses: { 200: { description: 'The job', content: { 'application/json': { schema: { $ref: '#/components/schemas/Job' } } } }, 404: error('NOT_FOUND (unknown or expired)') } },
+        get: { summary: 'Read a job', parameters: [idParam], responses: { 200: { description: 'The job', content: { 'application/json': { schema: { $ref: '#/components/schemas/Job' } } } }, 404: error('NOT_FOUND (unknown or expired)'), 503: unavailable } },
         delete: { summary: 'Cancel or delete a job and its files', parameters: [idParam], responses: { 204: { description: 'Deleted' }, 404: error('NOT_FOUND') } },
       },
       '/api/v1/jobs/{id}/events': {
@@ -69,10 +78,20 @@ export function openApiDocument(config: ServerConfig) {
         },
       },
       '/api/v1/jobs/{id}/result': {
-        get: { summary: 'The anime image', parameters: [idParam, { name: 'download', in: 'query', schema: { type: 'string' } }], responses: { 200: { description: 'image/png, image/jpeg or image/webp' }, 404: error('NOT_FOUND'), 409: error('NOT_READY') } },
+        get: {
+          summary: 'The anime image',
+          description: signedNote,
+          parameters: [idParam, ...signedParams, { name: 'download', in: 'query', schema: { type: 'string' } }],
+          responses: { 200: { description: 'image/png, image/jpeg or image/webp' }, 403: forbidden, 404: error('NOT_FOUND'), 409: error('NOT_READY') },
+        },
       },
       '/api/v1/jobs/{id}/composite': {
-        get: { summary: 'The before/after share image (JPEG)', parameters: [idParam], responses: { 200: { description: 'image/jpeg' }, 404: error('NOT_FOUND'), 409: error('NOT_READY') } },
+        get: {
+          summary: 'The before/after share image (JPEG)',
+          description: signedNote,
+          parameters: [idParam, ...signedParams, { name: 'download', in: 'query', schema: { type: 'string' } }],
+          responses: { 200: { description: 'image/jpeg' }, 403: forbidden, 404: error('NOT_FOUND'), 409: error('NOT_READY') },
+        },
       },
       '/sdapi/v1/img2img': {
         post: {

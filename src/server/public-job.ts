@@ -9,8 +9,17 @@ export function jobLinks(id: string) {
   return { self: base, events: `${base}/events`, result: `${base}/result`, composite: `${base}/composite` };
 }
 
-export function publicJob(record: JobRecord, extras: { etaSeconds?: number; expiresAt?: number }) {
-  const links = jobLinks(record.id);
+export interface PublicJobExtras {
+  etaSeconds?: number;
+  expiresAt?: number;
+  /** Turns a file path into a signed, expiring link (G18); results are only reachable through these. */
+  signLink?: (path: string) => string;
+}
+
+export function publicJob(record: JobRecord, extras: PublicJobExtras) {
+  const paths = jobLinks(record.id);
+  const sign = extras.signLink ?? ((path: string) => path);
+  const links = { ...paths, result: sign(paths.result), composite: sign(paths.composite) };
   const outcome = record.outcome;
   const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
   return {

@@ -68,7 +68,10 @@ export function registerJobRoutes(app: FastifyInstance, ctx: AppContext): void {
     const stats = await ctx.stats();
     const etaSeconds = eta.secondsLeft(record, stats.concurrency);
     const expiry = expiresAt(record);
-    return publicJob(record, { ...(etaSeconds !== undefined ? { etaSeconds } : {}), ...(expiry !== undefined ? { expiresAt: expiry } : {}) });
+    return publicJob(record, {
+      ...(etaSeconds !== undefined ? { etaSeconds } : {}),
+      ...(expiry !== undefined ? { expiresAt: expiry, signLink: (path: string) => ctx.signer.sign(path, expiry) } : {}),
+    });
   }
 
   app.post(
@@ -87,10 +90,12 @@ export function registerJobRoutes(app: FastifyInstance, ctx: AppContext): void {
       const record = await queue.get(id);
       const stats = await ctx.stats();
       const etaSeconds = record ? eta.secondsLeft(record, stats.concurrency) : undefined;
+      // No result links yet: they are signed with the result's expiry, known once the job is done.
+      const { self, events } = jobLinks(id);
       return reply
         .code(202)
-        .header('location', jobLinks(id).self)
-        .send({ id, position, seed: input.options.seed, ...(etaSeconds !== undefined ? { etaSeconds } : {}), links: jobLinks(id) });
+        .header('location', self)
+        .send({ id, position, seed: input.options.seed, ...(etaSeconds !== undefined ? { etaSeconds } : {}), links: { self, events } });
     },
   );
 
@@ -105,7 +110,24 @@ export function registerJobRoutes(app: FastifyInstance, ctx: AppContext): void {
     return reply.code(204).send();
   });
 
+  /**
+   * The signature is checked before the job is looked up, so an unsigned request learns nothing (not
+   * even whether the id exists), and every failure is the same 403 shape.
+   */
+  function checkSignature(request: IdRequest, which: 'result' | 'composite') {
+    const query = (request.query ?? {}) as Record<string, unknown>;
+    const path = `/api/v1/jobs/${request.params.id}/${which}`;
+    const verdict = ctx.signer.verify(path, query['exp'], query['sig']);
+    if (verdict === 'ok') return;
+    if (verdict === 'expired') throw new HttpError('SIGNATURE_EXPIRED', 'This link has expired; open the job again for a fresh one.');
+    throw new HttpError(
+      'SIGNATURE_INVALID',
+      verdict === 'missing' ? 'This link needs its signature (exp and sig); use the URL from the job.' : 'This link is not valid; use the URL from the job.',
+    );
+  }
+
   async function sendFile(request: IdRequest, reply: FastifyReply, which: 'result' | 'composite') {
+    checkSignature(request, which);
     const record = await load(request.params.id);
     if (record.state === 'failed') throw new HttpError('NOT_FOUND', `The job failed (${record.error?.code ?? 'INTERNAL'}); there is no ${which}.`);
     if (record.state !== 'done' || !record.outcome) throw new HttpError('NOT_READY', `The job is ${record.state}; the ${which} is not ready yet.`);
@@ -116,7 +138,7 @@ export function registerJobRoutes(app: FastifyInstance, ctx: AppContext): void {
     const ext = file.mime === 'image/jpeg' ? 'jpg' : file.mime.split('/')[1];
     const name = `anime-me-${record.id.slice(0, 8)}${which === 'composite' ? '-share' : ''}.${ext}`;
     const maxAge = Math.max(0, Math.floor(((expiresAt(record) ?? Date.now()) - Date.now()) / 1000));
-    const download = (request.query as Record<string, string> | undefined)?.['download'];
+    const download = (request.query as Record<string, unknown> | undefined)?.['download'];
     return reply
       .header('content-type', file.mime)
       .header('content-disposition', `${download ? 'attachment' : 'inline'}; filename="${name}"`)

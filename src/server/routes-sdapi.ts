@@ -157,8 +157,9 @@ export function registerSdapiRoutes(app: FastifyInstance, ctx: AppContext): void
     return new Promise<JobRecord>((resolve, reject) => {
       let settled = false;
       const finish = async () => {
-        const record = await queue.get(id);
-        if (settled) return;
+        // A failed read (Redis briefly away) is not the end: a later event or the timeout settles it.
+        const record = await queue.get(id).catch(() => 'unknown' as const);
+        if (settled || record === 'unknown') return;
         if (!record) return settle(() => reject(new HttpError('CANCELLED', 'The job was deleted.')));
         if (record.state === 'done' || record.state === 'failed') settle(() => resolve(record));
       };

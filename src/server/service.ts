@@ -4,6 +4,7 @@
  * `anime-me worker` processes run; then the HTTP app. `close()` shuts down in the safe order.
  */
 import type { FastifyInstance } from 'fastify';
+import { createStorageJournal } from '../queue/journal.js';
 import { createMemoryQueue } from '../queue/memory-queue.js';
 import { createPipelineProcessor } from '../queue/pipeline-processor.js';
 import type { JobQueue } from '../queue/types.js';
@@ -37,10 +38,26 @@ export interface Service {
   close(): Promise<void>;
 }
 
+/** Background problems (Redis reconnecting, a journal write) repeat; one line per kind per 10 s is enough. */
+function createThrottledWarn(getApp: () => FastifyInstance | undefined) {
+  const last = new Map<string, number>();
+  return (what: string) => (error: unknown) => {
+    const message = error instanceof Error ? error.message : String(error);
+    const key = `${what}: ${message}`;
+    const now = Date.now();
+    if (now - (last.get(key) ?? 0) < 10_000) return;
+    last.set(key, now);
+    if (last.size > 100) last.clear();
+    getApp()?.log.warn({ err: { message } }, what);
+  };
+}
+
 export async function startService(options: ServiceOptions = {}): Promise<Service> {
   const config = resolveServerConfig(options, options.env ?? process.env);
   const storage = options.storage ?? createLocalStorage({ dir: config.dataDir });
   const sweeper = startSweeper(storage, { ttlMs: config.resultTtlMs });
+  let appRef: FastifyInstance | undefined;
+  const warn = createThrottledWarn(() => appRef);
 
   let pool: WorkerPool | undefined;
   let queue = options.queue;
@@ -51,6 +68,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
       capacity: config.queueCapacity,
       maxPerClient: config.maxPerClient,
       retentionMs: config.resultTtlMs,
+      onError: warn('job queue (Redis)'),
     });
   }
   if (!queue) {
@@ -60,12 +78,17 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
       ...(options.pipelineModule ? { pipelineModule: options.pipelineModule } : {}),
       ...(options.pipelineOptions ? { pipelineOptions: options.pipelineOptions } : {}),
     });
+    // Job records live next to the uploads, so queued jobs survive a restart or a crash (G8).
+    const journal = createStorageJournal(storage);
     queue = createMemoryQueue({
       processor: createPipelineProcessor({ pool, storage }),
       concurrency: pool.size,
       capacity: config.queueCapacity,
       maxPerClient: config.maxPerClient,
       retentionMs: config.resultTtlMs,
+      journal,
+      restored: await journal.load(),
+      onError: warn('job journal'),
     });
   }
   const workerPool = pool;
@@ -76,6 +99,10 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
     ...(options.logger !== undefined ? { logger: options.logger } : {}),
     health: () => (workerPool ? { workers: workerPool.stats() } : {}),
   });
+  appRef = app;
+  if (config.urlSecretSource === 'random') {
+    app.log.info('result links are signed with a per-process key: they stop working on restart; set ANIME_ME_URL_SECRET to keep them (and share it between servers)');
+  }
   const address = await app.listen({ port: config.port, host: config.host });
   const jobQueue = queue;
   let closing: Promise<void> | undefined;

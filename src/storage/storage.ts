@@ -49,5 +49,7 @@ export function jobKeys(id: string) {
     composite: `${base}/composite.jpg`,
     /** The processor's outcome record: written last, so its presence means the job's files are complete. */
     outcome: `${base}/outcome.json`,
+    /** The in-process queue's record of the job (state, options), so queued jobs survive a restart. */
+    record: `${base}/job.json`,
   };
 }

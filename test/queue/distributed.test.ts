@@ -103,7 +103,7 @@ test('a worker SIGKILLed mid-job: the job is retried on the other worker; every 
   assert.ok(killed['attempts'] >= 2, `the killed job was started again (attempts ${killed['attempts']})`);
   assert.ok(b.log.some((l) => l.includes(`job ${started} completed`)), 'worker B completed the killed job');
   for (const id of ids) {
-    const result = await fetch(`${service!.url}/api/v1/jobs/${id}/result`);
+    const result = await fetch(`${service!.url}${(await job(id))['result'].url}`);
     assert.equal(result.status, 200);
     assert.equal(result.headers.get('content-type'), 'image/png');
   }

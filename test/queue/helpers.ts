@@ -1,6 +1,7 @@
 /** Shared test helpers for the queue and server tests: bounded waiting and a controllable processor. */
 import { AnimeMeError, type ErrorCode } from '../../src/errors.js';
 import type { JobOutcome, JobProcessor } from '../../src/queue/types.js';
+import type { WorkerPool } from '../../src/queue/worker-pool.js';
 
 /** Poll until `check` returns a value (not undefined/false); bounded in time and in attempts. */
 export async function waitFor<T>(check: () => Promise<T | undefined | false> | T | undefined | false, label: string, timeoutMs = 15_000): Promise<T> {
@@ -74,5 +75,35 @@ export function createControlledProcessor() {
       for (const id of [...gates.keys()]) this.release(id);
     },
     isWaiting: (id: string) => gates.has(id),
+  };
+}
+
+/**
+ * A WorkerPool stand-in for BullMQ fault tests: "inference" is an async wait of `jobMs` (so job locks
+ * are renewed on time, as with real pipeline threads), and the photo comes back unchanged as a JPEG
+ * "result". It honours cancellation like the real pool.
+ */
+export function createStandInPool(options: { size?: number; jobMs?: number | (() => number) } = {}): WorkerPool {
+  const jobMs = options.jobMs ?? 1000;
+  return {
+    size: options.size ?? 1,
+    async run(bytes, _options, context = {}) {
+      await new Promise<void>((resolve, reject) => {
+        if (context.signal?.aborted) return reject(new AnimeMeError('CANCELLED', 'cancelled'));
+        const timer = setTimeout(resolve, typeof jobMs === 'function' ? jobMs() : jobMs);
+        context.signal?.addEventListener(
+          'abort',
+          () => {
+            clearTimeout(timer);
+            reject(new AnimeMeError('CANCELLED', 'cancelled'));
+          },
+          { once: true },
+        );
+      });
+      const { analysis, description, prompt, parameters, timings, input } = fakeOutcome('stand-in');
+      return { output: bytes, format: 'jpeg', width: 8, height: 8, analysis, description, prompt, parameters, timings, input };
+    },
+    stats: () => ({ size: options.size ?? 1, ready: options.size ?? 1, busy: 0, waiting: 0, restarts: 0 }),
+    close: async () => undefined,
   };
 }

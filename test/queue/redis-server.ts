@@ -30,47 +30,78 @@ export async function freePort(): Promise<number> {
   });
 }
 
+export interface RedisOptions {
+  /** Turn on the append-only file with this fsync policy (persistence tests); default off. */
+  appendfsync?: 'always' | 'everysec';
+}
+
 export interface RedisHandle {
   url: string;
+  port: number;
+  /** The running process (replaced by restart()). */
   process: ChildProcess;
+  /** Stop the server with a signal (SIGTERM: clean, writes its files; SIGKILL: a crash), keep its data folder. */
+  kill(signal: 'SIGTERM' | 'SIGKILL'): Promise<void>;
+  /** Start it again on the same port and data folder (after kill). */
+  restart(): Promise<void>;
+  /** Stop it and delete its data folder. */
   stop(): Promise<void>;
 }
 
-export async function startRedis(): Promise<RedisHandle> {
-  const bin = findRedisServer();
-  if (!bin) throw new Error('redis-server not installed');
-  const port = await freePort();
-  const dir = mkdtempSync(path.join(tmpdir(), 'anime-me-redis-'));
-  // BullMQ's production advice (noeviction); persistence off: these are throw-away test instances.
-  const child = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--maxmemory-policy', 'noeviction'], {
+function spawnRedis(bin: string, port: number, dir: string, options: RedisOptions): Promise<ChildProcess> {
+  const persistence = options.appendfsync ? ['--appendonly', 'yes', '--appendfsync', options.appendfsync] : ['--appendonly', 'no'];
+  // BullMQ's production advice (noeviction); no RDB snapshots: only the AOF (when asked) persists.
+  const child = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--dir', dir, '--maxmemory-policy', 'noeviction'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  await new Promise<void>((resolve, reject) => {
+  return new Promise<ChildProcess>((resolve, reject) => {
     let output = '';
     const timer = setTimeout(() => reject(new Error(`redis-server did not start: ${output.slice(-500)}`)), 10_000);
+    const onExit = (code: number | null) => {
+      clearTimeout(timer);
+      reject(new Error(`redis-server exited with ${code}: ${output.slice(-500)}`));
+    };
     child.stdout!.on('data', (chunk: Buffer) => {
       output += chunk.toString();
       if (output.includes('Ready to accept connections')) {
         clearTimeout(timer);
-        resolve();
+        child.off('exit', onExit);
+        child.stdout!.removeAllListeners('data');
+        child.stdout!.resume();
+        resolve(child);
       }
     });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`redis-server exited with ${code}: ${output.slice(-500)}`));
-    });
+    child.once('exit', onExit);
   });
-  child.stdout!.resume();
-  return {
+}
+
+const exited = (child: ChildProcess) =>
+  child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise<void>((resolve) => child.once('exit', () => resolve()));
+
+export async function startRedis(options: RedisOptions = {}): Promise<RedisHandle> {
+  const bin = findRedisServer();
+  if (!bin) throw new Error('redis-server not installed');
+  const port = await freePort();
+  const dir = mkdtempSync(path.join(tmpdir(), 'anime-me-redis-'));
+  const handle: RedisHandle = {
     url: `redis://127.0.0.1:${port}`,
-    process: child,
-    async stop() {
-      if (child.exitCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        await exited;
+    port,
+    process: await spawnRedis(bin, port, dir, options),
+    async kill(signal) {
+      const child = handle.process;
+      if (child.exitCode === null && child.signalCode === null) {
+        const done = exited(child);
+        child.kill(signal);
+        await done;
       }
+    },
+    async restart() {
+      handle.process = await spawnRedis(bin, port, dir, options);
+    },
+    async stop() {
+      await handle.kill('SIGTERM');
       rmSync(dir, { recursive: true, force: true });
     },
   };
+  return handle;
 }

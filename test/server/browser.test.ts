@@ -99,6 +99,7 @@ test('English: upload a photo, follow progress, get the result and the share com
   });
   // Download link → the clean PNG; the job has a share composite (JPEG).
   const href = await page.getAttribute('#download', 'href');
+  assert.match(href!, /\/result\?exp=\d+&sig=[A-Za-z0-9_-]{43}&download=1$/, 'the page uses the signed link');
   const download = await page.request.get(`${service.url}${href}`);
   assert.equal(download.status(), 200);
   assert.equal(download.headers()['content-type'], 'image/png');

@@ -24,6 +24,7 @@ test('multipart upload → 202 with id, place in line and seed; then done with a
   assert.equal(seed, 42);
   assert.equal(accepted.headers.get('location'), `/api/v1/jobs/${id}`);
   assert.equal(links.events, `/api/v1/jobs/${id}/events`);
+  assert.equal(links.result, undefined, 'no result link before the result exists (links are signed with its expiry)');
 
   const job = await untilState(base, id, 'done');
   assert.deepEqual(job.options, { style: 'manga-ink', seed: 42, size: 160, composite: true, format: 'png' });
@@ -32,7 +33,7 @@ test('multipart upload → 202 with id, place in line and seed; then done with a
   assert.equal(typeof job.prompt.positive, 'string');
   assert.ok(job.timings.stylize > 0);
   assert.ok(Date.parse(job.expiresAt) > Date.parse(job.finishedAt));
-  assert.equal(job.result.url, `/api/v1/jobs/${id}/result`);
+  assert.match(job.result.url, new RegExp(`^/api/v1/jobs/${id}/result\\?exp=\\d+&sig=[A-Za-z0-9_-]{43}$`));
 
   const result = await fetch(`${base}${job.result.url}`);
   assert.equal(result.status, 200);
@@ -43,7 +44,7 @@ test('multipart upload → 202 with id, place in line and seed; then done with a
   assert.equal(Math.max(meta.width!, meta.height!), 160);
   assert.equal(readInfotext(png)?.seed, 42, 'the PNG carries A1111 parameters with the seed');
 
-  const composite = await fetch(`${base}${job.composite.url}?download=1`);
+  const composite = await fetch(`${base}${job.composite.url}&download=1`);
   assert.equal(composite.status, 200);
   assert.equal(composite.headers.get('content-type'), 'image/jpeg');
   assert.match(composite.headers.get('content-disposition')!, /^attachment; filename="anime-me-.*-share\.jpg"$/);
@@ -62,7 +63,8 @@ test('JSON upload with base64 or a data: URL works the same', async () => {
     const job = await untilState(base, id, 'done');
     assert.equal(job.options.seed, 7);
     assert.equal(job.composite, undefined, 'no composite unless asked');
-    assert.equal((await fetch(`${base}/api/v1/jobs/${id}/composite`)).status, 404);
+    // Without a signed link there is nothing to fetch (403 before any lookup).
+    assert.equal((await fetch(`${base}/api/v1/jobs/${id}/composite`)).status, 403);
   }
 });
 
@@ -84,7 +86,7 @@ test('SSE follows a job: state first, stage progress, then done, then the stream
   assert.ok(progress.some((e) => e.data.stage === 'stylize'), names.join(','));
   assert.ok(progress.every((e) => e.data.progress >= 0 && e.data.progress <= 1 && e.data.etaSeconds >= 1));
   assert.equal(events.at(-1)!.data.state, 'done');
-  assert.equal(events.at(-1)!.data.result.url, `/api/v1/jobs/${body['id']}/result`);
+  assert.match(events.at(-1)!.data.result.url, new RegExp(`^/api/v1/jobs/${body['id']}/result\\?exp=\\d+&sig=`));
   // A finished job's stream answers at once with its state and ends.
   const again = await readEvents(`${base}/api/v1/jobs/${body['id']}/events`);
   assert.deepEqual(again.map((e) => e.event), ['state']);
@@ -120,12 +122,12 @@ test('/healthz answers while a job holds its pipeline thread (inference is off t
 
 test('DELETE cancels or forgets a job and deletes its files', async () => {
   const { body } = await submit(base, await smallPhoto(), { size: '96', composite: 'true' });
-  await untilState(base, body['id'], 'done');
+  const done = await untilState(base, body['id'], 'done');
   assert.ok((await service.storage.list(`jobs/${body['id']}/`)).length >= 2);
   const deleted = await fetch(`${base}/api/v1/jobs/${body['id']}`, { method: 'DELETE' });
   assert.equal(deleted.status, 204);
   assert.equal((await getJob(base, body['id'])).status, 404);
-  assert.equal((await fetch(`${base}/api/v1/jobs/${body['id']}/result`)).status, 404);
+  assert.equal((await fetch(`${base}${done.result.url}`)).status, 404, 'a still-valid signed link finds nothing');
   assert.deepEqual(await service.storage.list(`jobs/${body['id']}/`), []);
   assert.equal((await fetch(`${base}/api/v1/jobs/${body['id']}`, { method: 'DELETE' })).status, 404);
   // Deleting a running job stops it.
@@ -141,11 +143,12 @@ test('unknown, malformed and unfinished ids answer JSON errors', async () => {
   assert.equal(unknown.status, 404);
   assert.equal(unknown.body['error'].code, 'NOT_FOUND');
   assert.equal((await getJob(base, '../../etc/passwd')).status, 404);
-  assert.equal((await fetch(`${base}/api/v1/jobs/short/result`)).status, 404);
+  // File routes check the signature first: an unsigned request learns nothing about the id.
+  assert.equal((await fetch(`${base}/api/v1/jobs/short/result`)).status, 403);
   const { body } = await submit(base, await smallPhoto(), { size: '96', prompt: 'test:sleep=1500' });
   const early = await fetch(`${base}/api/v1/jobs/${body['id']}/result`);
-  assert.equal(early.status, 409);
-  assert.equal(((await early.json()) as any).error.code, 'NOT_READY');
+  assert.equal(early.status, 403);
+  assert.equal(((await early.json()) as any).error.code, 'SIGNATURE_INVALID');
   await untilState(base, body['id'], 'done');
 });
 

@@ -198,11 +198,14 @@ describe('retention', () => {
 
   test('results and their files are gone after the TTL (privacy)', async () => {
     const { body } = await submit(service.url, await smallPhoto(), { size: '96', composite: 'true' });
-    await untilState(service.url, body['id'], 'done');
-    assert.equal((await fetch(`${service.url}/api/v1/jobs/${body['id']}/result`)).status, 200);
+    const done = await untilState(service.url, body['id'], 'done');
+    assert.equal((await fetch(`${service.url}${done['result'].url}`)).status, 200);
     assert.equal(await service.storage.has(`jobs/${body['id']}/input`), false, 'the upload is deleted as soon as the job is done');
     await waitFor(async () => (await fetch(`${service.url}/api/v1/jobs/${body['id']}`)).status === 404, 'job expired', 20_000);
-    assert.equal((await fetch(`${service.url}/api/v1/jobs/${body['id']}/result`)).status, 404);
+    // The link expires with the result (its exp is the result's expiry, rounded down).
+    const expired = await fetch(`${service.url}${done['result'].url}`);
+    assert.equal(expired.status, 403);
+    assert.equal(((await expired.json()) as any).error.code, 'SIGNATURE_EXPIRED');
     await waitFor(async () => (await service.storage.list(`jobs/${body['id']}/`)).length === 0, 'files deleted', 20_000);
   });
 });

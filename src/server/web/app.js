@@ -404,6 +404,11 @@ function hideError() {
   state.lastError = null;
 }
 
+/** Result links are signed (`?exp=…&sig=…`), so the download flag is appended, not started afresh. */
+function downloadUrl(url) {
+  return `${url}${url.includes('?') ? '&' : '?'}download=1`;
+}
+
 function showResult(job) {
   const section = $('result');
   const wasHidden = section.hidden;
@@ -419,7 +424,7 @@ function showResult(job) {
     $('compare').classList.toggle('single', !state.photoUrl);
     $('slider').hidden = !state.photoUrl;
     document.querySelector('.slider-label').hidden = !state.photoUrl;
-    $('download').href = `${job.result.url}?download=1`;
+    $('download').href = downloadUrl(job.result.url);
     after.addEventListener('load', () => remember(job, after), { once: true });
   }
   setSlider(Number($('slider').value));
@@ -482,7 +487,7 @@ async function share() {
   }
   // No Web Share with files (most desktops): download the share picture instead.
   const link = document.createElement('a');
-  link.href = `${url}?download=1`;
+  link.href = downloadUrl(url);
   link.download = '';
   document.body.append(link);
   link.click();
