@@ -3,13 +3,19 @@
  * analysed, stylized in every style, and written as a contact sheet (photo + 4 styles) to
  * /tmp/stylize-preview/<name>.png. Prints ms per style.
  *
- *   node --import tsx scripts/stylize-preview.ts [--analyse] [--out DIR] [--singles] photo...
+ * --metrics (implies --analyse) re-analyses every output and prints face recall and pose OKS per
+ * style, the structure figures of `npm run eval` without its pipeline, upscaling and descriptors, so
+ * a change to the look can be checked on a subset in minutes. --styles a,b limits the styles;
+ * --repeat n times each style n times and reports the fastest (less noise on a shared machine).
+ *
+ *   node --import tsx scripts/stylize-preview.ts [--analyse] [--metrics] [--styles a,b] [--repeat n] [--out DIR] [--singles] photo...
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import sharp from 'sharp';
 import type { RgbImage } from '../src/core/raster.js';
 import { EMBEDDED_STYLES, emptyAnalysis, type Analyser, type SceneAnalysis } from '../src/core/types.js';
+import { compareImages, mean } from '../src/eval/index.js';
 import { createEmbeddedStylizer } from '../src/stylize/index.js';
 
 async function loadWorking(path: string): Promise<RgbImage> {
@@ -61,13 +67,25 @@ async function main(): Promise<void> {
   let outDir = '/tmp/stylize-preview';
   let analyse = false;
   let singles = false;
+  let metrics = false;
+  let repeat = 1;
+  let styles: readonly string[] = EMBEDDED_STYLES;
   const photos: string[] = [];
   for (let i = 0; i < args.length; i++) {
     if (args[i] === '--out') outDir = args[++i];
     else if (args[i] === '--analyse') analyse = true;
     else if (args[i] === '--singles') singles = true;
+    else if (args[i] === '--metrics') metrics = analyse = true;
+    else if (args[i] === '--repeat') repeat = Math.max(1, Number(args[++i]));
+    else if (args[i] === '--styles') styles = args[++i].split(',');
     else photos.push(args[i]);
   }
+  const unknown = styles.filter((s) => !(EMBEDDED_STYLES as readonly string[]).includes(s));
+  if (unknown.length) {
+    console.error(`unknown style(s) ${unknown.join(', ')}; use ${EMBEDDED_STYLES.join(', ')}`);
+    process.exit(2);
+  }
+  const tally = new Map<string, { input: number; found: number; oks: number[]; ms: number[] }>();
   if (!photos.length) {
     console.error('usage: stylize-preview [--analyse] [--out DIR] [--singles] photo...');
     process.exit(2);
@@ -97,10 +115,28 @@ async function main(): Promise<void> {
     }
     const panels: Buffer[] = [await toPng(image)];
     const times: string[] = [];
-    for (const style of EMBEDDED_STYLES) {
-      const t = performance.now();
-      const out = await stylizer.stylize({ image, analysis, style, seed: 42 });
-      times.push(`${style} ${(performance.now() - t).toFixed(0)} ms`);
+    const scores: string[] = [];
+    for (const style of styles) {
+      let best = Infinity;
+      let out = image;
+      for (let r = 0; r < repeat; r++) {
+        const t = performance.now();
+        out = await stylizer.stylize({ image, analysis, style: style as (typeof EMBEDDED_STYLES)[number], seed: 42 });
+        best = Math.min(best, performance.now() - t);
+      }
+      times.push(`${style} ${best.toFixed(0)} ms`);
+      const entry = tally.get(style) ?? { input: 0, found: 0, oks: [], ms: [] };
+      tally.set(style, entry);
+      entry.ms.push(best);
+      if (metrics) {
+        const analyser = await getAnalyser();
+        if (!analyser) throw new Error('--metrics needs the analyser');
+        const c = compareImages(image, analysis, out, await analyser.analyse(out));
+        entry.input += c.faces.input;
+        entry.found += c.faces.found;
+        entry.oks.push(...c.oks);
+        scores.push(`${style} faces ${c.faces.found}/${c.faces.input} oks ${c.oks.map((v) => v.toFixed(2)).join('/') || '-'}`);
+      }
       const png = await toPng(out);
       panels.push(png);
       if (singles) await sharp(png).toFile(join(outDir, `${name}.${style}.png`));
@@ -114,6 +150,15 @@ async function main(): Promise<void> {
       .toFile(join(outDir, `${name}.png`));
     void sheet;
     console.log(`${name} ${image.width}x${image.height}: ${times.join(', ')}`);
+    if (scores.length) console.log(`  ${scores.join(' | ')}`);
+  }
+  console.log('\nstyle            faces         recall  OKS    mean ms  max ms');
+  for (const [style, t] of tally) {
+    const recall = t.input ? `${((100 * t.found) / t.input).toFixed(0)} %` : '-';
+    const oks = t.oks.length ? (mean(t.oks) as number).toFixed(2) : '-';
+    console.log(
+      `${style.padEnd(16)} ${`${t.found}/${t.input}`.padEnd(13)} ${recall.padEnd(7)} ${oks.padEnd(6)} ${(mean(t.ms) as number).toFixed(0).padStart(7)} ${Math.max(...t.ms).toFixed(0).padStart(7)}`,
+    );
   }
   if (holder.analyser) await (await holder.analyser)?.dispose();
 }

@@ -5,12 +5,12 @@
  */
 import type { RgbImage } from '../core/raster.js';
 import type { Box, FaceAnalysis, FaceLandmarks, Point, SceneAnalysis } from '../core/types.js';
-import { gaussianBlur } from './ops/blur.js';
+import { boxBlur, gaussianBlur } from './ops/blur.js';
 import { type LabImage, rgbToLab, rgbToLabPixel } from './ops/color.js';
 import { bounds, centroid, fillPolygon, pointInPolygon, quadraticCurve, scalePolygon, strokePolyline } from './ops/draw.js';
 import { angelRing, findHair } from './ops/hair.js';
-import { dilate, erode } from './ops/morphology.js';
-import { type SkinSample, restoreMean, sampleSkin, skinLikelihood, trimmedMeanLab } from './ops/skin.js';
+import { dilate } from './ops/morphology.js';
+import { type SkinSample, restoreMean, sampleSkin, skinLikelihood, smoothstep, trimmedMeanLab } from './ops/skin.js';
 import { type Roi, roiOfBox } from './ops/roi.js';
 import { type MagnifyRegion, magnify, magnifyPoint } from './ops/warp.js';
 import type { StyleParams } from './styles.js';
@@ -25,13 +25,20 @@ export interface PreparedFaces {
   hair: Float32Array;
   /** Skin or inside a face oval (0..1): where cel shading is kept simple. */
   faceZone: Float32Array;
+  /**
+   * 0..1 over faces too small for drawn features (1 - detail, over each face's oval): smoothing,
+   * line weight and ink back off there so the few pixels of eyes, nose and mouth survive.
+   */
+  small: Float32Array;
+  /** 0..1: each face's area (a soft ellipse just beyond the face), whatever its pixels look like. */
+  area: Float32Array;
   /** True when at least one face was prepared. */
   any: boolean;
   /**
    * Repaint skin as two anime tones (base and shadow, split on the wide-blurred `shading`), then
    * hair highlights, eyes, nose and lips, on the flat cel image.
    */
-  paintFlat(flat: LabImage, photo: LabImage, shading: Float32Array): void;
+  paintFlat(flat: LabImage, photo: LabImage, shading: Float32Array, smooth: LabImage): void;
   /** Shift each face's skin back to its photo mean. */
   restoreSkin(image: LabImage, photo: LabImage): void;
   /** Remove photo lines inside nose/mouth and add drawn lashes, brows, nose tick, mouth line. */
@@ -56,6 +63,12 @@ interface FacePlan {
   box: Box;
   /** Face width in px (oval width when known). */
   size: number;
+  /**
+   * 0..1 drawing budget by face size: 1 on faces big enough for drawn anime features, falling to 0
+   * on small faces, where a 2 px lash or a repainted iris is a large share of the face and replaces
+   * the few pixels that make it a face. Small faces keep their photo features, cleaned.
+   */
+  detail: number;
   landmarks?: FaceLandmarks;
   eyes: EyePlan[];
   sample: SkinSample | null;
@@ -76,6 +89,23 @@ interface FacePlan {
   checkRegion: Float32Array;
   /** Inside the face oval below the brows (0..1): never hair. */
   lowerFace: Float32Array | null;
+}
+
+/** Drawing budget by face width: none below ~24 px, full from ~72 px. */
+function faceDetail(size: number): number {
+  return smoothstep(24, 72, size);
+}
+
+/**
+ * 1 for a face turned toward the camera, falling to 0 for a profile (nose far off the oval's middle):
+ * the mesh is unreliable on profiles, and drawn frontal eyes and lashes look wrong on them.
+ */
+function frontal(lm: FaceLandmarks): number {
+  const ob = bounds(lm.faceOval);
+  const w = ob.maxX - ob.minX;
+  if (w <= 0 || !lm.nose.length) return 1;
+  const yaw = Math.abs(centroid(lm.nose).x - (ob.minX + ob.maxX) / 2) / w;
+  return 1 - smoothstep(0.12, 0.28, yaw);
 }
 
 function clampBox(box: Box, width: number, height: number): { x0: number; y0: number; x1: number; y1: number } {
@@ -176,6 +206,7 @@ export function prepareFaces(image: RgbImage, analysis: SceneAnalysis, p: StyleP
     const lm0 = usableLandmarks(face.landmarks) ? face.landmarks : undefined;
     let lm: FaceLandmarks | undefined = lm0;
     const size = lm0 ? Math.max(8, bounds(lm0.faceOval).maxX - bounds(lm0.faceOval).minX) : face.box.width;
+    const detail = faceDetail(size) * (lm0 ? frontal(lm0) : 1);
     const eyes: EyePlan[] = [];
     if (lm0) {
       const faceRegions: MagnifyRegion[] = [];
@@ -189,7 +220,7 @@ export function prepareFaces(image: RgbImage, analysis: SceneAnalysis, p: StyleP
         const eh = b.maxY - b.minY;
         const c = iris ?? centroid(outline);
         if (p.eyeScale > 0 && ew >= 4 && size >= 24) {
-          faceRegions.push({ cx: c.x, cy: c.y, rx: ew * 1.0, ry: Math.max(ew * 0.85, eh * 2.2), amount: p.eyeScale });
+          faceRegions.push({ cx: c.x, cy: c.y, rx: ew * 1.0, ry: Math.max(ew * 0.85, eh * 2.2), amount: p.eyeScale * detail });
         }
       }
       const move = (pt: Point): Point => faceRegions.reduce((q, r) => magnifyPoint(q, r), pt);
@@ -222,7 +253,7 @@ export function prepareFaces(image: RgbImage, analysis: SceneAnalysis, p: StyleP
         const b = bounds(outline);
         const ew = b.maxX - b.minX;
         const eh = b.maxY - b.minY;
-        const irisRadius = lm0.irisRadius ? lm0.irisRadius * (1 + p.eyeScale) : ew * 0.24;
+        const irisRadius = lm0.irisRadius ? lm0.irisRadius * (1 + p.eyeScale * detail) : ew * 0.24;
         eyes.push({
           outline,
           centre: iris ? shiftPoint(iris, dx, dy) : centroid(outline),
@@ -237,6 +268,7 @@ export function prepareFaces(image: RgbImage, analysis: SceneAnalysis, p: StyleP
     plans.push({
       box: localBox,
       size,
+      detail,
       landmarks: localLm,
       eyes,
       sample: null,
@@ -283,6 +315,45 @@ export function prepareFaces(image: RgbImage, analysis: SceneAnalysis, p: StyleP
     }
   });
 
+  // Each face's area as a soft ellipse a little beyond the face's own bounds: silhouette, nose and
+  // chin included, which colour-based skin masks miss where they meet a similar background.
+  const area = new Float32Array(n);
+  plans.forEach((plan, k) => {
+    const f = frames[k];
+    const b = plan.box;
+    const cx = f.x0 + b.x + b.width / 2;
+    const cy = f.y0 + b.y + b.height / 2;
+    const rx = b.width * 0.62;
+    const ry = b.height * 0.68;
+    const x0 = Math.max(0, Math.floor(cx - rx));
+    const x1 = Math.min(width - 1, Math.ceil(cx + rx));
+    const y0 = Math.max(0, Math.floor(cy - ry));
+    const y1 = Math.min(height - 1, Math.ceil(cy + ry));
+    for (let y = y0; y <= y1; y++) {
+      const dy = (y + 0.5 - cy) / ry;
+      for (let x = x0; x <= x1; x++) {
+        const dx = (x + 0.5 - cx) / rx;
+        const v = 1 - smoothstep(0.65, 1, dx * dx + dy * dy);
+        const i = y * width + x;
+        if (v > area[i]) area[i] = v;
+      }
+    }
+  });
+
+  // Faces too small (or too turned) for drawn features: their whole area, by how far below budget.
+  const small = new Float32Array(n);
+  plans.forEach((plan, k) => {
+    const d = 1 - plan.detail;
+    if (d <= 0) return;
+    const f = frames[k];
+    for (let y = f.y0; y < f.y0 + f.h; y++) {
+      for (let i = y * width + f.x0, end = i + f.w; i < end; i++) {
+        const v = area[i] * d;
+        if (v > small[i]) small[i] = v;
+      }
+    }
+  });
+
   // 3. Hair per face, and its angel ring.
   const hair = new Float32Array(n);
   plans.forEach((plan, k) => {
@@ -317,12 +388,14 @@ export function prepareFaces(image: RgbImage, analysis: SceneAnalysis, p: StyleP
     skin,
     hair,
     faceZone,
+    small,
+    area,
     any: plans.length > 0,
-    paintFlat(flat, photo, shading) {
+    paintFlat(flat, photo, shading, smooth) {
       const shadingLab: LabImage = { width, height, l: shading, a: shading, b: shading };
       plans.forEach((plan, k) => {
         if (!plan.skin || !plan.measure) return;
-        inFrame(k, [flat, photo, shadingLab], ([lf, lp, ls]) => paintSkin(lf, lp, ls.l, plan, p));
+        inFrame(k, [flat, photo, shadingLab, smooth], ([lf, lp, ls, lm]) => paintSkin(lf, lp, ls.l, lm, plan, p));
       });
       plans.forEach((plan, k) => {
         inFrame(k, [flat, photo], ([lf, lp]) => {
@@ -355,9 +428,13 @@ export function prepareFaces(image: RgbImage, analysis: SceneAnalysis, p: StyleP
       plans.forEach((plan, k) => {
         if (!plan.skin) return;
         const f = frames[k];
-        // Judge on face pixels (forced skin in the oval, colour-matched skin elsewhere).
+        // Judge on skin pixels of the check region (forced skin in the oval, colour-matched skin
+        // elsewhere), never a hat brim or helmet inside the oval, whose colour change must not be
+        // "corrected" onto the skin.
         const zone = cropPlane(faceZone, width, f);
-        const region = plan.checkRegion.map((v, i) => (v > 0.5 && zone[i] > 0.5 ? 1 : 0));
+        const skinW = plan.skin as Float32Array;
+        let region = plan.checkRegion.map((v, i) => (v > 0.5 && zone[i] > 0.5 && skinW[i] > 0.5 ? 1 : 0));
+        if (region.reduce((a, v) => a + v, 0) < 8) region = plan.checkRegion.map((v, i) => (v > 0.5 && zone[i] > 0.5 ? 1 : 0));
         const target = trimmedMeanRgbAsLab(cropRgb(original, f), region, 0.15);
         if (!target) return;
         inFrame(k, [out], ([lo]) => restoreMean(lo, target, region, plan.skin as Float32Array, 0.15));
@@ -381,7 +458,7 @@ export function prepareFaces(image: RgbImage, analysis: SceneAnalysis, p: StyleP
               if (!pointInPolygon(x + 0.5, y + 0.5, eye.outline)) continue;
               let c = 0;
               for (const [lx, ly, lr] of lights) c = Math.max(c, Math.min(1, Math.max(0, lr - Math.hypot(x + 0.5 - lx, y + 0.5 - ly) + 0.5)));
-              c *= params.catchlights;
+              c *= params.catchlights * plan.detail;
               if (c <= 0) continue;
               const i = (f.y0 + y) * width + f.x0 + x;
               out.l[i] += (100 - out.l[i]) * c;
@@ -413,7 +490,8 @@ function faceSkin(lab: LabImage, person: Float32Array, plan: FacePlan, segmented
     plan.oval = cov;
     const holes = new Float32Array(n);
     for (const poly of [lm.leftEye, lm.rightEye, lm.leftEyebrow, lm.rightEyebrow, lm.lips]) fillPolygon(holes, width, height, poly);
-    const grown = dilate(holes, width, height, Math.max(1, Math.round(plan.size * 0.03)), plan.faceRoi);
+    const holeGrow = Math.max(1, Math.round(plan.size * 0.03));
+    const grown = dilate(holes, width, height, holeGrow, polysRoi([lm.leftEye, lm.rightEye, lm.leftEyebrow, lm.rightEyebrow, lm.lips], holeGrow, plan.faceRoi));
     const eyeY = (centroid(lm.leftEye).y + centroid(lm.rightEye).y) / 2;
     const lipsTop = bounds(lm.lips).minY;
     for (let y = 0; y < height; y++) {
@@ -445,25 +523,37 @@ function faceSkin(lab: LabImage, person: Float32Array, plan: FacePlan, segmented
   );
   let w: Float32Array = new Float32Array(n);
   skinLikelihood(lab, sample, reach, w);
-  if (plan.landmarks) forceFaceSkin(w, plan, width, height);
+  // Colour evidence alone, before the oval is forced to skin: what the skin's colour is measured on.
+  const likeColour = w.slice();
+  if (plan.landmarks) forceFaceSkin(w, plan, lab, sample);
   // Beyond the face, a colour match counts only on the person: anywhere on a segmented person
   // (arms, hands), but only the neck below the chin when the person is just a box, because a
   // beige wall beside a light face matches skin colour just as well.
   const cx = box.x + box.width / 2;
   const cy = box.y + box.height / 2;
   const eyeLine = plan.landmarks ? (centroid(plan.landmarks.leftEye).y + centroid(plan.landmarks.rightEye).y) / 2 : box.y + box.height * 0.45;
+  // The landmark oval stops short of the hairline; the forehead above it is skin where its colour
+  // matches and it is smooth (hair of the same colour, e.g. blonde, has strands), fading out within
+  // a fifth of the face height, so there is never a seam along the oval's top.
+  const ovalTop = plan.oval ? columnTops(plan.oval, width, height, reach) : null;
+  const foreheadReach = Math.max(2, box.height * 0.22);
+  const texture = localTexture(lab.l, width, height);
   for (let y = reach.y0; y <= reach.y1; y++) {
     for (let x = reach.x0; x <= reach.x1; x++) {
       const i = y * width + x;
       if (w[i] <= 0) continue;
       const dx = (x + 0.5 - cx) / (box.width * 0.6);
       const dy = (y + 0.5 - cy) / (box.height * 0.65);
-      const inFace = dx * dx + dy * dy <= 1 ? 1 : 0;
-      const neck = y > box.y + box.height * 0.7 && Math.abs(x + 0.5 - cx) < box.width * 0.3 ? 1 : 0;
+      const inFace = 1 - smoothstep(0.85, 1.1, dx * dx + dy * dy);
+      const neck = smoothstep(box.y + box.height * 0.62, box.y + box.height * 0.78, y) * (1 - smoothstep(box.width * 0.25, box.width * 0.35, Math.abs(x + 0.5 - cx)));
       // Above the eyes and outside the face is hair or hat, even when blonde hair matches skin.
-      const belowEyes = y > eyeLine ? 1 : 0;
-      const onPerson = Math.min(1, person[i] * 1.5) * (segmented ? belowEyes : neck);
-      w[i] *= Math.max(inFace && !plan.oval ? 1 : 0, plan.oval ? plan.oval[i] : 0, onPerson);
+      const belowEyes = smoothstep(eyeLine - box.height * 0.08, eyeLine + box.height * 0.04, y);
+      // Hair that matches skin colour (blonde, grey) still has strands: smooth pixels only.
+      const smooth = 1 - smoothstep(2.5, 5, texture[i]);
+      const onPerson = Math.min(1, person[i] * 1.5) * (segmented ? belowEyes : neck) * smooth;
+      let forehead = 0;
+      if (ovalTop && y < ovalTop[x] && ovalTop[x] < height) forehead = (1 - smoothstep(0, foreheadReach, ovalTop[x] - y)) * smooth;
+      w[i] *= Math.max(!plan.oval ? inFace : 0, plan.oval ? plan.oval[i] : 0, onPerson, forehead);
     }
   }
   w = gaussianBlur(w, width, height, 1, undefined, roi);
@@ -477,7 +567,20 @@ function faceSkin(lab: LabImage, person: Float32Array, plan: FacePlan, segmented
     for (const poly of [lm.leftEye, lm.rightEye, lm.leftEyebrow, lm.rightEyebrow, lm.lips]) {
       if (poly.length >= 3) fillPolygon(cut, width, height, scalePolygon(poly, 1.5));
     }
-    for (let i = 0; i < n; i++) measure[i] = oval[i] >= 0.5 && cut[i] < 0.5 ? 1 : 0;
+    // Only pixels that also look like this face's skin: a helmet, hat brim or hand inside the oval
+    // (profiles, hats) would otherwise pull the skin colour toward its own.
+    let inOval = 0;
+    let kept = 0;
+    for (let i = 0; i < n; i++) {
+      if (oval[i] < 0.5 || cut[i] >= 0.5) continue;
+      inOval++;
+      if (likeColour[i] > 0.5) {
+        measure[i] = 1;
+        kept++;
+      }
+    }
+    // Heavy make-up or odd light can leave too little; then the whole oval it is.
+    if (kept < Math.max(8, inOval * 0.3)) for (let i = 0; i < n; i++) measure[i] = oval[i] >= 0.5 && cut[i] < 0.5 ? 1 : 0;
   } else {
     for (let y = reach.y0; y <= reach.y1; y++) {
       for (let x = reach.x0; x <= reach.x1; x++) {
@@ -498,39 +601,56 @@ function faceSkin(lab: LabImage, person: Float32Array, plan: FacePlan, segmented
  * shadowed cheeks differ a lot in lightness), except eyes, brows and lips, and the eye band when
  * the person wears glasses. Below the nose, colour decides (beards and moustaches stay).
  */
-function forceFaceSkin(w: Float32Array, plan: FacePlan, width: number, height: number): void {
+function forceFaceSkin(w: Float32Array, plan: FacePlan, lab: LabImage, sample: SkinSample): void {
+  const { width, height } = lab;
   const n = width * height;
   const lm = plan.landmarks as FaceLandmarks;
   const s = plan.size;
   const roi = plan.faceRoi;
   const oval = plan.oval as Float32Array;
-  const core = erode(oval, width, height, Math.max(1, Math.round(s * 0.02)), roi);
+  // The oval shrunk by ~2 % of the face width on each side (its rim is often jaw shadow or hair);
+  // drawn from the landmarks rather than eroded, which costs a pass over the whole face.
+  const core = new Float32Array(n);
+  fillPolygon(core, width, height, scalePolygon(lm.faceOval, Math.max(0.5, 1 - (2 * Math.max(1, Math.round(s * 0.02))) / s)));
   const features = new Float32Array(n);
   for (const poly of [lm.leftEye, lm.rightEye, lm.leftEyebrow, lm.rightEyebrow, lm.lips]) fillPolygon(features, width, height, poly);
-  const grown = dilate(features, width, height, Math.max(1, Math.round(s * 0.03)), roi);
+  const featureGrow = Math.max(1, Math.round(s * 0.03));
+  const grown = dilate(features, width, height, featureGrow, polysRoi([lm.leftEye, lm.rightEye, lm.leftEyebrow, lm.rightEyebrow, lm.lips], featureGrow, roi));
   const browY = Math.min(bounds(lm.leftEyebrow.length ? lm.leftEyebrow : lm.leftEye).maxY, bounds(lm.rightEyebrow.length ? lm.rightEyebrow : lm.rightEye).maxY);
   let noseY = bounds(lm.nose.length ? lm.nose : lm.lips).maxY;
   noseY = Math.min(noseY + s * 0.02, bounds(lm.lips).minY);
   const eyeTop = Math.min(bounds(lm.leftEye).minY, bounds(lm.rightEye).minY) - s * 0.08;
   const eyeBottom = Math.max(bounds(lm.leftEye).maxY, bounds(lm.rightEye).maxY) + s * 0.1;
+  const fade = Math.max(1, s * 0.04);
+  const [, sa, sb] = sample.lab;
   const lower = new Float32Array(n);
-  forRoi(roi, width, (i, y) => {
-    if (oval[i] <= 0) return;
-    if (y > browY) lower[i] = oval[i] * Math.min(1, (y - browY) / Math.max(1, s * 0.05));
-    if (core[i] <= 0 || y > noseY) return;
-    if (plan.glasses && y >= eyeTop && y <= eyeBottom) return;
-    const f = core[i] * (1 - grown[i]) * 0.95;
-    if (f > w[i]) w[i] = f;
-  });
+  for (let y = roi.y0; y <= roi.y1; y++) {
+    for (let i = y * width + roi.x0, end = y * width + roi.x1; i <= end; i++) {
+      if (oval[i] <= 0) continue;
+      if (y > browY) lower[i] = oval[i] * Math.min(1, (y - browY) / Math.max(1, s * 0.05));
+      if (core[i] <= 0 || y > noseY + fade) continue;
+      if (plan.glasses && y >= eyeTop && y <= eyeBottom) continue;
+      // Lightness may differ a lot (lit and shadowed cheeks), hue may not: a helmet flap or hat inside
+      // a profile's oval is not skin. The force fades out below the nose instead of stopping at a
+      // line, which would show as a seam across the cheeks.
+      const hue = 1 - smoothstep(18, 30, Math.hypot(lab.a[i] - sa, lab.b[i] - sb));
+      const f = core[i] * (1 - grown[i]) * 0.95 * hue * (1 - smoothstep(noseY - fade, noseY + fade, y));
+      if (f > w[i]) w[i] = f;
+    }
+  }
   plan.lowerFace = lower;
 }
 
 /**
- * Skin in two tones. Base is the face's own mean colour; shadow is darker and a little warmer, by a
- * step relative to the skin's lightness so dark skin keeps readable shading too. Bright specular
- * patches fold into the base (anime skin has no photographic shine).
+ * Skin: the face's own mean colour carrying a softened copy of the photo's shading, with one anime
+ * shadow step on top. The photo's low-frequency shading (eye sockets, the side of the nose, cheek
+ * and jaw planes) is what makes a face read as a face, to people and to face and pose detectors
+ * alike; a two-tone fill erases it. Pores and blemishes are gone (a face-scale blur of the photo's
+ * lightness), shading contrast is reduced by `skinShading`, and the step follows the wide-blurred
+ * `shading` so the anime shadow is still a few large shapes. The shadow is a little warmer, by a step
+ * relative to the skin's lightness so dark skin keeps readable shading too.
  */
-function paintSkin(flat: LabImage, photo: LabImage, shading: Float32Array, plan: FacePlan, p: StyleParams): void {
+function paintSkin(flat: LabImage, photo: LabImage, shading: Float32Array, smooth: LabImage, plan: FacePlan, p: StyleParams): void {
   const skinW = plan.skin as Float32Array;
   const measure = plan.measure as Float32Array;
   let sw = 0;
@@ -540,50 +660,72 @@ function paintSkin(flat: LabImage, photo: LabImage, shading: Float32Array, plan:
   let sl = 0;
   const roi = plan.roi;
   const width = flat.width;
-  forRoi(roi, width, (i) => {
-    const w = measure[i];
-    if (w <= 0) return;
-    sw += w;
-    rl += w * photo.l[i];
-    ra += w * photo.a[i];
-    rb += w * photo.b[i];
-    sl += w * shading[i];
-  });
+  // Pores and small blemishes go, planes stay: a blur of ~1 % of the face width.
+  const soft = gaussianBlur(photo.l, width, flat.height, Math.max(0.8, plan.size * 0.012), undefined, roi);
+  let ml = 0;
+  for (let y = roi.y0; y <= roi.y1; y++) {
+    for (let i = y * width + roi.x0, end = y * width + roi.x1; i <= end; i++) {
+      const w = measure[i];
+      if (w <= 0) continue;
+      sw += w;
+      rl += w * photo.l[i];
+      ra += w * photo.a[i];
+      rb += w * photo.b[i];
+      sl += w * shading[i];
+      ml += w * soft[i];
+    }
+  }
   if (sw <= 0) return;
   rl /= sw;
   ra /= sw;
   rb /= sw;
   sl /= sw;
+  ml /= sw;
   const step = Math.max(p.skinBandStep, rl * 0.14);
   const split = sl - step;
-  const shadowL = rl - step * 1.3;
-  const shadowA = ra * 1.08 + 1.5;
-  const shadowB = rb * 1.02;
-  forRoi(roi, width, (i) => {
-    const w = skinW[i];
-    if (w <= 0.02) return;
-    const t = Math.min(1, Math.max(0, (shading[i] - split + 1.2) / 2.4));
-    const tl = shadowL + (rl - shadowL) * t;
-    const ta = shadowA + (ra - shadowA) * t;
-    const tb = shadowB + (rb - shadowB) * t;
-    const c = Math.min(1, w * 1.25);
-    flat.l[i] += (tl - flat.l[i]) * c;
-    flat.a[i] += (ta - flat.a[i]) * c;
-    flat.b[i] += (tb - flat.b[i]) * c;
-  });
+  // With most of the photo's shading kept, the step itself is smaller: it marks the shadow's edge.
+  // Small faces keep more of their shading: there is little else to recognise them by.
+  const keep = p.skinShading + (1 - p.skinShading) * (1 - plan.detail) * 0.7;
+  const oval = plan.oval ? gaussianBlur(plan.oval, width, flat.height, Math.max(1, plan.size * 0.04), undefined, roi) : null;
+  const stepL = step * 1.3 * (1 - 0.6 * keep);
+  const shadowA = ra * 0.08 + 1.5;
+  const shadowB = rb * 0.02;
+  for (let y = roi.y0; y <= roi.y1; y++) {
+    for (let i = y * width + roi.x0, end = y * width + roi.x1; i <= end; i++) {
+      const w = skinW[i];
+      if (w <= 0.02) continue;
+      const t = Math.min(1, Math.max(0, (shading[i] - split + 1.2) / 2.4));
+      // Neck, chest and arms keep nearly all of their shading: their form is the body's pose.
+      const kk = oval ? keep + (Math.max(keep, 0.9) - keep) * (1 - oval[i]) : keep;
+      // Shading relative to the face's mean, compressed so it stays subtle; highlights are cut harder
+      // than shadows (anime skin has no photographic shine).
+      let d = (soft[i] - ml) * kk;
+      if (d > 0) d *= 0.5;
+      const tl = rl + d - stepL * (1 - t);
+      // A little of the local colour (flushed cheeks), not enough for blotches.
+      const ta = ra + (smooth.a[i] - ra) * 0.2 * kk + shadowA * (1 - t);
+      const tb = rb + (smooth.b[i] - rb) * 0.2 * kk + shadowB * (1 - t);
+      const c = Math.min(1, w * 1.25);
+      flat.l[i] += (tl - flat.l[i]) * c;
+      flat.a[i] += (ta - flat.a[i]) * c;
+      flat.b[i] += (tb - flat.b[i]) * c;
+    }
+  }
 }
 
 function paintHair(flat: LabImage, ring: Float32Array, strength: number, roi: Roi): void {
-  forRoi(roi, flat.width, (i) => {
-    const c = ring[i] * strength;
-    if (c <= 0) return;
-    // A lighter band of the hair's own hue: dark hair gets a strong lift, light hair a gentle one.
-    const l = flat.l[i];
-    const target = Math.min(92, l + 11 + (100 - l) * 0.12);
-    flat.l[i] = l + (target - l) * c;
-    flat.a[i] *= 1 - 0.25 * c;
-    flat.b[i] *= 1 - 0.25 * c;
-  });
+  for (let y = roi.y0; y <= roi.y1; y++) {
+    for (let i = y * flat.width + roi.x0, end = y * flat.width + roi.x1; i <= end; i++) {
+      const c = ring[i] * strength;
+      if (c <= 0) continue;
+      // A lighter band of the hair's own hue: dark hair gets a strong lift, light hair a gentle one.
+      const l = flat.l[i];
+      const target = Math.min(92, l + 11 + (100 - l) * 0.12);
+      flat.l[i] = l + (target - l) * c;
+      flat.a[i] *= 1 - 0.25 * c;
+      flat.b[i] *= 1 - 0.25 * c;
+    }
+  }
 }
 
 /** Clean eyes (iris + catchlight-ready), uniform nose skin and simplified lips on the flat image. */
@@ -594,68 +736,81 @@ function paintFace(flat: LabImage, photo: LabImage, plan: FacePlan): void {
   const skinW = plan.skin as Float32Array;
   const measure = plan.measure as Float32Array;
   const roi = plan.faceRoi;
+  const amt = plan.detail;
+  if (amt <= 0) return;
   // Face base tone in the flat image (before restore; restore shifts it consistently later).
   let sw = 0;
   let bl = 0;
   let ba = 0;
   let bb = 0;
-  forRoi(roi, width, (i) => {
-    const w = measure[i];
-    if (w <= 0) return;
-    sw += w;
-    bl += w * flat.l[i];
-    ba += w * flat.a[i];
-    bb += w * flat.b[i];
-  });
+  for (let y = roi.y0; y <= roi.y1; y++) {
+    for (let i = y * width + roi.x0, end = y * width + roi.x1; i <= end; i++) {
+      const w = measure[i];
+      if (w <= 0) continue;
+      sw += w;
+      bl += w * flat.l[i];
+      ba += w * flat.a[i];
+      bb += w * flat.b[i];
+    }
+  }
   if (sw <= 0) return;
   bl /= sw;
   ba /= sw;
   bb /= sw;
 
   // Lips: a soft tint between skin and the photo's lip colour (anime mouths are barely coloured);
-  // an open mouth gets a dark interior with the teeth kept as a white band.
+  // an open mouth keeps the photo's own mouth, cleaned (see below).
   const cov = new Float32Array(n);
   fillPolygon(cov, width, height, lm.lips);
   let cl = 0;
   let ca = 0;
   let cb = 0;
   let cc = 0;
-  forRoi(roi, width, (i) => {
-    if (cov[i] < 0.9) return;
-    cl += photo.l[i];
-    ca += photo.a[i];
-    cb += photo.b[i];
-    cc++;
-  });
+  for (let y = roi.y0; y <= roi.y1; y++) {
+    for (let i = y * width + roi.x0, end = y * width + roi.x1; i <= end; i++) {
+      if (cov[i] < 0.9) continue;
+      cl += photo.l[i];
+      ca += photo.a[i];
+      cb += photo.b[i];
+      cc++;
+    }
+  }
   if (cc > 0) {
     const tl = bl + (cl / cc - bl) * 0.35;
     const ta = ba + (ca / cc - ba) * 0.55;
     const tb = bb + (cb / cc - bb) * 0.45;
     const soft = gaussianBlur(cov, width, height, 0.8, undefined, roi);
-    forRoi(roi, width, (i) => {
-      const c = soft[i];
-      if (c <= 0.01) return;
-      flat.l[i] += (tl - flat.l[i]) * c;
-      flat.a[i] += (ta - flat.a[i]) * c;
-      flat.b[i] += (tb - flat.b[i]) * c;
-    });
+    for (let y = roi.y0; y <= roi.y1; y++) {
+      for (let i = y * width + roi.x0, end = y * width + roi.x1; i <= end; i++) {
+        const c = soft[i] * amt;
+        if (c <= 0.01) continue;
+        flat.l[i] += (tl - flat.l[i]) * c;
+        flat.a[i] += (ta - flat.a[i]) * c;
+        flat.b[i] += (tb - flat.b[i]) * c;
+      }
+    }
   }
   const inner = mouthOpening(lm);
   if (inner) {
     const mc = new Float32Array(n);
     fillPolygon(mc, width, height, inner);
-    forRoi(roi, width, (i) => {
-      const c = mc[i];
-      if (c <= 0) return;
-      // Teeth: brighter than the face's skin and not red; everything else is the dark mouth.
-      const teeth = photo.l[i] > Math.min(70, bl + 6) && photo.a[i] < 16;
-      const tl = teeth ? 94 : 26;
-      const ta = teeth ? 0 : 24;
-      const tb = teeth ? 3 : 11;
-      flat.l[i] += (tl - flat.l[i]) * c;
-      flat.a[i] += (ta - flat.a[i]) * c;
-      flat.b[i] += (tb - flat.b[i]) * c;
-    });
+    // The photo's own mouth, cleaned: teeth (brighter than the skin) go toward a clean off-white,
+    // the rest toward a deep warm shadow, by a soft ramp so teeth never break into white blobs.
+    const soft = gaussianBlur(photo.l, width, height, 0.7, undefined, roi);
+    for (let y = roi.y0; y <= roi.y1; y++) {
+      for (let i = y * width + roi.x0, end = y * width + roi.x1; i <= end; i++) {
+        const c = mc[i] * amt;
+        if (c <= 0) continue;
+        const teeth = smoothstep(bl - 4, bl + 14, soft[i]) * (1 - smoothstep(14, 24, photo.a[i]));
+        const tl = soft[i] + (30 + 62 * teeth - soft[i]) * 0.45;
+        // The dark of the mouth is warmer than the skin by the skin's own chroma (none on a B&W photo).
+        const ta = teeth * ba * 0.1 + (1 - teeth) * (photo.a[i] + ba * 0.25);
+        const tb = teeth * bb * 0.15 + (1 - teeth) * photo.b[i] * 0.7;
+        flat.l[i] += (tl - flat.l[i]) * c;
+        flat.a[i] += (ta - flat.a[i]) * c;
+        flat.b[i] += (tb - flat.b[i]) * c;
+      }
+    }
   }
 
   // Eyes: white-ish sclera, a glossy iris that is darker at the top, and a pupil.
@@ -702,7 +857,7 @@ function paintFace(flat: LabImage, photo: LabImage, plan: FacePlan): void {
           ta = flat.a[i] * 0.4;
           tb = flat.b[i] * 0.4;
         }
-        const e = d < 1 ? c : c * Math.min(1, (d - 1) * r * 0.7);
+        const e = (d < 1 ? c : c * Math.min(1, (d - 1) * r * 0.7)) * amt;
         flat.l[i] += (tl - flat.l[i]) * e;
         flat.a[i] += (ta - flat.a[i]) * e;
         flat.b[i] += (tb - flat.b[i]) * e;
@@ -761,6 +916,31 @@ function trimmedMeanRgbAsLab(image: RgbImage, mask: Float32Array, trim: number):
   return trimmedMeanLab(lab, new Float32Array(idx.length).fill(1), trim);
 }
 
+/** Per column of `region`, the first row where `mask` exceeds 0.5 (height when none). */
+function columnTops(mask: Float32Array, width: number, height: number, region: Roi): Float32Array {
+  const tops = new Float32Array(width).fill(height);
+  for (let x = region.x0; x <= region.x1; x++) {
+    for (let y = region.y0; y <= region.y1; y++) {
+      if (mask[y * width + x] > 0.5) {
+        tops[x] = y;
+        break;
+      }
+    }
+  }
+  return tops;
+}
+
+/** Local lightness std-dev (5x5): hair strands and fabric weave vs smooth skin. */
+function localTexture(l: Float32Array, width: number, height: number): Float32Array {
+  const n = width * height;
+  const sq = new Float32Array(n);
+  for (let i = 0; i < n; i++) sq[i] = l[i] * l[i];
+  const mean = boxBlur(l, width, height, 2);
+  const meanSq = boxBlur(sq, width, height, 2, sq);
+  for (let i = 0; i < n; i++) meanSq[i] = Math.sqrt(Math.max(0, meanSq[i] - mean[i] * mean[i]));
+  return meanSq;
+}
+
 /** Head-and-shoulders region of a face: hair above and beside it, neck and chest skin below. */
 function headRoi(box: Box, width: number, height: number): Roi {
   return {
@@ -771,15 +951,28 @@ function headRoi(box: Box, width: number, height: number): Roi {
   };
 }
 
-function forRoi(roi: Roi, width: number, fn: (i: number, y: number) => void): void {
-  for (let y = roi.y0; y <= roi.y1; y++) {
-    const row = y * width;
-    for (let x = roi.x0; x <= roi.x1; x++) fn(row + x, y);
+/** Bounding rectangle of `polys` grown by `grow` px, clipped to `clip`: where a dilation can reach. */
+function polysRoi(polys: ReadonlyArray<readonly Point[]>, grow: number, clip: Roi): Roi {
+  let x0 = Infinity;
+  let y0 = Infinity;
+  let x1 = -Infinity;
+  let y1 = -Infinity;
+  for (const poly of polys) {
+    for (const q of poly) {
+      if (q.x < x0) x0 = q.x;
+      if (q.y < y0) y0 = q.y;
+      if (q.x > x1) x1 = q.x;
+      if (q.y > y1) y1 = q.y;
+    }
   }
-}
-
-function erodeSoft(mask: Float32Array, width: number, height: number, radius: number, roi: Roi): Float32Array {
-  return gaussianBlur(erode(mask, width, height, radius, roi), width, height, Math.min(4, radius * 0.5), undefined, roi);
+  if (x0 > x1) return clip;
+  const roi = {
+    x0: Math.max(clip.x0, Math.floor(x0 - grow - 1)),
+    y0: Math.max(clip.y0, Math.floor(y0 - grow - 1)),
+    x1: Math.min(clip.x1, Math.ceil(x1 + grow + 1)),
+    y1: Math.min(clip.y1, Math.ceil(y1 + grow + 1)),
+  };
+  return roi.x0 <= roi.x1 && roi.y0 <= roi.y1 ? roi : clip;
 }
 
 function forEllipse(
@@ -871,18 +1064,26 @@ function inkFace(ink: Float32Array, width: number, height: number, plan: FacePla
   });
   const lips = new Float32Array(n);
   fillPolygon(lips, width, height, lm.lips);
-  const lipsGrown = dilate(lips, width, height, Math.max(1, Math.round(s * 0.025)), roi);
+  const lipsGrow = Math.max(1, Math.round(s * 0.025));
+  const lipsGrown = dilate(lips, width, height, lipsGrow, polysRoi([lm.lips], lipsGrow, roi));
   // Anime faces have almost no interior lines (no smile folds, no wrinkles): inside the face oval,
   // away from eyes and brows, photo lines are mostly removed.
-  const inside = erodeSoft(plan.oval as Float32Array, width, height, Math.max(1, Math.round(s * 0.06)), roi);
+  const inset = Math.max(1, Math.round(s * 0.06));
+  const inside = new Float32Array(n);
+  fillPolygon(inside, width, height, scalePolygon(lm.faceOval, Math.max(0.5, 1 - (2 * inset) / s)));
+  gaussianBlur(inside, width, height, Math.min(4, inset * 0.5), inside, roi);
   const keep = new Float32Array(n);
   for (const poly of [lm.leftEye, lm.rightEye, lm.leftEyebrow, lm.rightEyebrow]) fillPolygon(keep, width, height, poly);
-  const keepGrown = dilate(keep, width, height, Math.max(1, Math.round(s * 0.05)), roi);
-  forRoi(roi, width, (i) => {
-    const face = inside[i] * (1 - keepGrown[i]) * 0.85;
-    const q = Math.max(quiet[i], lipsGrown[i], face);
-    if (q > 0) ink[i] *= 1 - q * 0.9;
-  });
+  const keepGrow = Math.max(1, Math.round(s * 0.05));
+  const keepGrown = dilate(keep, width, height, keepGrow, polysRoi([lm.leftEye, lm.rightEye, lm.leftEyebrow, lm.rightEyebrow], keepGrow, roi));
+  for (let y = roi.y0; y <= roi.y1; y++) {
+    for (let i = y * width + roi.x0, end = y * width + roi.x1; i <= end; i++) {
+      const face = inside[i] * (1 - keepGrown[i]) * 0.85;
+      // Small faces keep more of the photo's own lines: they are most of what the face has.
+      const q = Math.max(quiet[i], lipsGrown[i], face) * (0.4 + 0.6 * plan.detail);
+      if (q > 0) ink[i] *= 1 - q * 0.9;
+    }
+  }
 
   const draw = new Float32Array(n);
   // Lashes: thick along the upper lid, heavier at the outer corner; a light lower lid.
@@ -954,7 +1155,12 @@ function inkFace(ink: Float32Array, width: number, height: number, plan: FacePla
       0.85,
     );
   }
-  forRoi(roi, width, (i) => {
-    if (draw[i] > ink[i]) ink[i] = draw[i];
-  });
+  // Drawn strokes fade on small faces (minimum stroke widths would make them heavy).
+  const weight = 0.35 + 0.65 * plan.detail;
+  for (let y = roi.y0; y <= roi.y1; y++) {
+    for (let i = y * width + roi.x0, end = y * width + roi.x1; i <= end; i++) {
+      const d = draw[i] * weight;
+      if (d > ink[i]) ink[i] = d;
+    }
+  }
 }

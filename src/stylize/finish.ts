@@ -6,8 +6,10 @@
 import type { EmbeddedStyle } from '../core/types.js';
 import { boxBlurGaussian, gaussianBlur } from './ops/blur.js';
 import type { LabImage } from './ops/color.js';
-import { adaptiveLevels, screentone } from './ops/halftone.js';
+import { adaptiveLevels, screentone, washTone } from './ops/halftone.js';
 import { deriveSeed, fractalNoise, mulberry32, whiteNoise } from './ops/noise.js';
+import { scratchFloat } from './ops/scratch.js';
+import { smoothstep } from './ops/skin.js';
 import type { StyleParams } from './styles.js';
 import type { PreparedFaces } from './face-features.js';
 
@@ -17,28 +19,32 @@ export interface FinishContext {
   seed: number;
   /** 0..1: faces and skin, kept out of colour effects. */
   protect: Float32Array;
+  /** 0..1: faces and their surroundings, kept out of washes (haze, glow, faded border). */
+  shield: Float32Array;
   person: Float32Array;
+  /** 0..1: people and pets, where sparkles never land. */
+  subjects: Float32Array;
   /** 0..1 sky weight (screentone grades smoothly there). */
   sky: Float32Array | null;
   faces: PreparedFaces;
 }
 
 export function applyFinish(src: LabImage, ink: Float32Array, ctx: FinishContext): LabImage {
-  const { params: p, protect, person } = ctx;
+  const { params: p, protect } = ctx;
   const { width, height } = src;
   const n = width * height;
   const out: LabImage = { width, height, l: src.l.slice(), a: src.a.slice(), b: src.b.slice() };
 
-  if (p.pigmentEdges > 0) pigment(out, p, deriveSeed(ctx.seed, 3));
-  if (p.haze > 0) haze(out, protect, p);
-  if (p.bloom > 0 || p.warmth > 0 || p.softFocus > 0) glow(out, protect, p);
-  if (p.sparkles > 0) sparkles(out, person, p, deriveSeed(ctx.seed, 7));
-  if (p.monochrome > 0) manga(out, p, ctx.sky, ctx.faces.skin);
+  if (p.pigmentEdges > 0) pigment(out, p, deriveSeed(ctx.seed, 3), protect);
+  if (p.haze > 0) haze(out, ctx.shield, ctx.person, p);
+  if (p.bloom > 0 || p.warmth > 0 || p.softFocus > 0) glow(out, ctx.shield, p);
+  if (p.sparkles > 0) sparkles(out, ctx.subjects, p, deriveSeed(ctx.seed, 7));
+  if (p.monochrome > 0) manga(out, p, ctx.sky, protect, ctx.faces.area);
 
   // Ink: a dark version of the local colour reads as anime line art; manga uses pure black;
   // watercolour lines break up like pencil.
   const chromaKeep = p.monochrome > 0 ? 0 : 0.35;
-  const breakup = p.lineBreakup > 0 ? fractalNoise(width, height, deriveSeed(ctx.seed, 5), 6, 2) : null;
+  const breakup = p.lineBreakup > 0 ? fractalNoise(width, height, deriveSeed(ctx.seed, 5), 6, 2, scratchFloat('ink.breakup', n)) : null;
   for (let i = 0; i < n; i++) {
     let a = ink[i] * p.lineOpacity;
     if (a <= 0) continue;
@@ -50,8 +56,8 @@ export function applyFinish(src: LabImage, ink: Float32Array, ctx: FinishContext
 
   ctx.faces.paintOver(out, p);
 
-  if (p.paper > 0) paper(out, p, deriveSeed(ctx.seed, 11));
-  if (p.borderFade > 0) fadeBorder(out, protect, p, deriveSeed(ctx.seed, 17));
+  if (p.paper > 0) paper(out, p, deriveSeed(ctx.seed, 11), ctx.shield);
+  if (p.borderFade > 0) fadeBorder(out, ctx.shield, p, deriveSeed(ctx.seed, 17));
   if (p.grain > 0) {
     const g = whiteNoise(width, height, deriveSeed(ctx.seed, 13));
     const amt = p.grain * 4;
@@ -65,12 +71,12 @@ export function applyFinish(src: LabImage, ink: Float32Array, ctx: FinishContext
  * Watercolour pigment: darker rims where washes meet (pigment pools at a wet edge), granulation
  * that gathers in the darker washes, and slow density variation across each wash.
  */
-function pigment(img: LabImage, p: StyleParams, seed: number): void {
+function pigment(img: LabImage, p: StyleParams, seed: number, protect: Float32Array): void {
   const { width, height } = img;
   const n = width * height;
   const soft = gaussianBlur(img.l, width, height, 1);
-  const blotch = fractalNoise(width, height, deriveSeed(seed, 1), 40, 3);
-  const gran = fractalNoise(width, height, deriveSeed(seed, 2), 2, 2);
+  const blotch = fractalNoise(width, height, deriveSeed(seed, 1), 40, 3, scratchFloat('pigment.blotch', width * height));
+  const gran = fractalNoise(width, height, deriveSeed(seed, 2), 2, 2, scratchFloat('pigment.gran', width * height));
   const k = p.pigmentEdges;
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
@@ -80,7 +86,8 @@ function pigment(img: LabImage, p: StyleParams, seed: number): void {
       const edge = Math.min(1, Math.sqrt(gx * gx + gy * gy) / 14);
       const depth = (100 - img.l[i]) / 100;
       // Density > 1 darkens toward the wash's own colour, < 1 lets the paper through.
-      const d = 1 + k * (edge * 0.35 + blotch[i] * 0.14 + gran[i] * 0.1 * depth);
+      // Faces get a light touch: blotches and granules read as skin marks and hide features.
+      const d = 1 + k * (edge * 0.35 + (blotch[i] * 0.14 + gran[i] * 0.1 * depth) * (1 - 0.7 * protect[i]));
       img.l[i] = 100 - (100 - img.l[i]) * d;
       const c = 1 + (d - 1) * 0.5;
       img.a[i] *= c;
@@ -90,14 +97,15 @@ function pigment(img: LabImage, p: StyleParams, seed: number): void {
 }
 
 /** Cold-press paper: embossed fibres (a relief lit from the top left) and a warm off-white. */
-function paper(img: LabImage, p: StyleParams, seed: number): void {
+function paper(img: LabImage, p: StyleParams, seed: number, protect: Float32Array): void {
   const { width, height } = img;
-  const fibre = fractalNoise(width, height, seed, 4, 3);
+  const fibre = fractalNoise(width, height, seed, 4, 3, scratchFloat('paper.fibre', width * height));
   for (let y = 0; y < height - 1; y++) {
     for (let x = 0; x < width - 1; x++) {
       const i = y * width + x;
       const relief = fibre[i] - fibre[i + width + 1];
-      img.l[i] += relief * 14 * p.paper;
+      // Fibres barely show through faces, where they read as skin texture and hide features.
+      img.l[i] += relief * 14 * p.paper * (1 - 0.85 * protect[i]);
       const light = Math.max(0, img.l[i] - 82) / 18;
       img.a[i] += light * 0.8 * p.paper;
       img.b[i] += light * 3.5 * p.paper;
@@ -108,7 +116,7 @@ function paper(img: LabImage, p: StyleParams, seed: number): void {
 /** The wash stops short of the picture's edge with a ragged border, leaving bare paper. */
 function fadeBorder(img: LabImage, protect: Float32Array, p: StyleParams, seed: number): void {
   const { width, height } = img;
-  const rag = fractalNoise(width, height, seed, 24, 3);
+  const rag = fractalNoise(width, height, seed, 24, 3, scratchFloat('border.rag', width * height));
   const margin = Math.max(6, Math.min(width, height) * 0.07);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
@@ -124,8 +132,8 @@ function fadeBorder(img: LabImage, protect: Float32Array, p: StyleParams, seed: 
   }
 }
 
-/** Dreamy haze: a pastel pink-to-peach wash over everything but faces. */
-function haze(img: LabImage, protect: Float32Array, p: StyleParams): void {
+/** Dreamy haze: a pastel pink-to-peach wash, over the background more than people, never faces. */
+function haze(img: LabImage, protect: Float32Array, person: Float32Array, p: StyleParams): void {
   const { width, height } = img;
   for (let y = 0; y < height; y++) {
     const t = y / Math.max(1, height - 1);
@@ -134,7 +142,8 @@ function haze(img: LabImage, protect: Float32Array, p: StyleParams): void {
     const hb = -8 + 22 * t;
     for (let x = 0; x < width; x++) {
       const i = y * width + x;
-      const w = p.haze * (1 - protect[i]);
+      // An atmosphere, so mostly behind people: dark hair and clothes must not turn pastel grey.
+      const w = p.haze * (1 - protect[i]) * (1 - 0.6 * person[i]);
       if (w <= 0) continue;
       // Screen-like: lifts darks more than lights, tints everything a little.
       img.l[i] += (hl - img.l[i]) * w * 0.5;
@@ -169,8 +178,8 @@ function glow(img: LabImage, protect: Float32Array, p: StyleParams): void {
   }
 }
 
-/** Four-point star sparkles and soft bokeh dots, seeded, on bright non-person areas. */
-function sparkles(img: LabImage, person: Float32Array, p: StyleParams, seed: number): void {
+/** Four-point star sparkles and soft bokeh dots, seeded, on bright areas away from people and pets. */
+function sparkles(img: LabImage, subjects: Float32Array, p: StyleParams, seed: number): void {
   const { width, height } = img;
   const rand = mulberry32(seed);
   const count = Math.round((p.sparkles * width * height) / 100000);
@@ -181,7 +190,9 @@ function sparkles(img: LabImage, person: Float32Array, p: StyleParams, seed: num
     const big = rand() < 0.3;
     const size = (big ? 8 : 3) + rand() * Math.max(4, width / (big ? 30 : 60));
     const i = y * width + x;
-    if (person[i] > 0.2 || img.l[i] < 50) continue;
+    // Bright, pale places only (sky, walls, light): a sparkle on a saturated or mid-tone area is
+    // more likely on an animal or object the detectors missed.
+    if (subjects[i] > 0.2 || img.l[i] < 60 || Math.hypot(img.a[i], img.b[i]) > 30) continue;
     placed++;
     const r = Math.ceil(size);
     const bokeh = rand() < 0.35;
@@ -205,7 +216,7 @@ function sparkles(img: LabImage, person: Float32Array, p: StyleParams, seed: num
         }
         if (v <= 0.01) continue;
         const j = yy * width + xx;
-        v *= 1 - Math.min(1, person[j] * 2);
+        v *= 1 - Math.min(1, subjects[j] * 2);
         img.l[j] += (100 - img.l[j]) * v * 0.9;
         img.a[j] *= 1 - v * 0.6;
         img.b[j] *= 1 - v * 0.6;
@@ -214,11 +225,22 @@ function sparkles(img: LabImage, person: Float32Array, p: StyleParams, seed: num
   }
 }
 
-/** Manga: white, two screentones and black from lightness; colour dropped. */
-function manga(img: LabImage, p: StyleParams, sky: Float32Array | null, skin: Float32Array): void {
+/**
+ * Manga: white, two screentones and black from lightness; colour dropped. Faces are a smooth grey
+ * wash instead of dots (dots on a face read as noise at any size a viewer or a face detector sees
+ * it, and hide the features): skin by its absolute lightness (`skinTone`), the rest of the face's
+ * area (brows, eyes, hair at the temples) by the same levels as the dots, averaged.
+ */
+function manga(img: LabImage, p: StyleParams, sky: Float32Array | null, zone: Float32Array, area: Float32Array): void {
   const { width, height } = img;
-  const tone = screentone(img.l, width, height, p.halftoneCell, adaptiveLevels(img.l), sky ?? undefined, skin);
-  for (let i = 0; i < tone.length; i++) {
+  const n = width * height;
+  const levels = adaptiveLevels(img.l);
+  const skin = new Float32Array(n);
+  for (let i = 0; i < n; i++) skin[i] = smoothstep(0.25, 0.65, zone[i]);
+  const tone = screentone(img.l, width, height, p.halftoneCell, levels, sky ?? undefined, skin);
+  for (let i = 0; i < n; i++) {
+    const g = area[i] * (1 - skin[i]);
+    if (g > 0) tone[i] += (washTone(img.l[i], levels) - tone[i]) * g;
     img.l[i] = tone[i];
     img.a[i] = 0;
     img.b[i] = 0;

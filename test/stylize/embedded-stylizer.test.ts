@@ -272,3 +272,64 @@ test('tiny and single-colour images do not crash', async () => {
     }
   }
 });
+
+test('a black-and-white photo gets no colour: no blue sky, no tinted lips', async () => {
+  const { image, analysis } = portrait([150, 150, 150]);
+  // Grey it fully, and give it a bright grey sky band at the top.
+  const grey = new Uint8Array(image.data.length);
+  for (let i = 0; i < grey.length; i += 3) {
+    const v = Math.round((image.data[i] + image.data[i + 1] + image.data[i + 2]) / 3);
+    grey[i] = grey[i + 1] = grey[i + 2] = v;
+  }
+  for (let y = 0; y < 40; y++) for (let x = 0; x < image.width; x++) grey.fill(225, (y * image.width + x) * 3, (y * image.width + x) * 3 + 3);
+  for (const style of ['bright-cel', 'soft-watercolor'] as const) {
+    const out = await stylizer.stylize({ image: { ...image, data: grey }, analysis, style, seed: 2 });
+    const lab = rgbToLab(out);
+    let chroma = 0;
+    let skyChroma = 0;
+    for (let i = 0; i < lab.l.length; i++) chroma += Math.hypot(lab.a[i], lab.b[i]);
+    for (let i = 0; i < 20 * image.width; i++) skyChroma += Math.hypot(lab.a[i], lab.b[i]);
+    // Watercolour's warm paper may tint a little; nothing may turn blue or red.
+    assert.ok(chroma / lab.l.length < 6, `${style}: mean chroma ${(chroma / lab.l.length).toFixed(2)}`);
+    assert.ok(skyChroma / (20 * image.width) < 6, `${style}: sky chroma ${(skyChroma / (20 * image.width)).toFixed(2)}`);
+  }
+});
+
+test('sparkles never land on a detected pet', async () => {
+  // A pale, bright, flat scene: sparkles can go anywhere.
+  const width = 200;
+  const height = 160;
+  const data = new Uint8Array(width * height * 3);
+  for (let i = 0; i < data.length; i += 3) data.set([236, 232, 226], i);
+  const image = { width, height, data };
+  const pet = { x: 10, y: 10, width: 110, height: 140 };
+  const empty = emptyAnalysis(width, height);
+  const withPet = { ...empty, pets: [{ label: 'dog', box: pet, score: 0.9 }] };
+  const params = { sparkles: 60 };
+  const plain = await stylizer.stylize({ image, analysis: withPet, style: 'dreamy-sky', seed: 5, params: { sparkles: 0 } });
+  const guarded = await stylizer.stylize({ image, analysis: withPet, style: 'dreamy-sky', seed: 5, params });
+  const open = await stylizer.stylize({ image, analysis: empty, style: 'dreamy-sky', seed: 5, params });
+  let openInside = 0;
+  let guardedInside = 0;
+  for (let y = pet.y; y < pet.y + pet.height; y++) {
+    for (let x = pet.x; x < pet.x + pet.width; x++) {
+      const o = (y * width + x) * 3;
+      for (let c = 0; c < 3; c++) {
+        if (open.data[o + c] !== plain.data[o + c]) openInside++;
+        if (guarded.data[o + c] !== plain.data[o + c]) guardedInside++;
+      }
+    }
+  }
+  assert.ok(openInside > 0, 'without the pet, sparkles do land in that area (the test can fail)');
+  assert.equal(guardedInside, 0, 'with the pet, none do');
+});
+
+test('reused scratch buffers leave no trace: a call gives the same bytes after calls on other sizes', async () => {
+  const a = portrait([176, 124, 92]);
+  const first = await stylizer.stylize({ image: a.image, analysis: a.analysis, style: 'soft-watercolor', seed: 9 });
+  await stylizer.stylize({ image: landscape(), analysis: emptyAnalysis(landscape().width, landscape().height), style: 'manga-ink', seed: 1 });
+  const big = await fixture('deb_skimage_astronaut.png', 300);
+  await stylizer.stylize({ image: big, analysis: emptyAnalysis(big.width, big.height), style: 'bright-cel', seed: 1 });
+  const again = await stylizer.stylize({ image: a.image, analysis: a.analysis, style: 'soft-watercolor', seed: 9 });
+  assert.deepEqual(again.data, first.data);
+});

@@ -4,6 +4,7 @@
  */
 import type { LabImage } from './color.js';
 import { fractalNoise } from './noise.js';
+import { scratchFloat } from './scratch.js';
 
 /**
  * Returns a new image sampled at (x + amp * nx, y + amp * ny), where nx/ny are smooth seeded noise
@@ -11,8 +12,8 @@ import { fractalNoise } from './noise.js';
  */
 export function wobble(src: LabImage, amplitude: number, cell: number, seed: number, scale?: Float32Array): LabImage {
   const { width, height } = src;
-  const nx = fractalNoise(width, height, seed, cell, 2);
-  const ny = fractalNoise(width, height, seed ^ 0x5bd1e995, cell, 2);
+  const nx = fractalNoise(width, height, seed, cell, 2, scratchFloat('wobble.nx', width * height));
+  const ny = fractalNoise(width, height, seed ^ 0x5bd1e995, cell, 2, scratchFloat('wobble.ny', width * height));
   const out: LabImage = { width, height, l: new Float32Array(width * height), a: new Float32Array(width * height), b: new Float32Array(width * height) };
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {

@@ -4,6 +4,7 @@
  * with the smoothing radius: a few 1-D passes per iteration, which is what makes cel regions cheap.
  */
 import type { LabImage } from './color.js';
+import { scratchFloat } from './scratch.js';
 
 export interface DomainTransformOptions {
   /** Spatial extent in pixels: how far colours spread inside a region. */
@@ -25,36 +26,45 @@ export function domainTransformFilter(src: LabImage, options: DomainTransformOpt
   const b = src.b.slice();
   const ratio = options.sigmaSpace / Math.max(1e-3, options.sigmaRange);
   const scale = options.rangeScale;
-  // Domain-transform derivatives from the source (not the progressively smoothed image), as in the paper.
-  const dx = new Float32Array(n);
-  const dy = new Float32Array(n);
+  // Domain-transform derivatives from the source (not the progressively smoothed image), as in the
+  // paper, turned straight into the first iteration's recursive-filter weights a^d. Each later
+  // iteration halves sigma_H, which squares every weight, so one exp per pixel and direction serves
+  // all iterations.
+  const iters = Math.max(1, Math.round(options.iterations));
+  const sigmaH0 = (options.sigmaSpace * Math.sqrt(3) * Math.pow(2, iters - 1)) / Math.sqrt(Math.pow(4, iters) - 1);
+  const lnA = -Math.SQRT2 / sigmaH0;
+  const wh = scratchFloat('domain.wh', n);
+  const wv = scratchFloat('domain.wv', n);
+  const sl = src.l;
+  const sa = src.a;
+  const sb = src.b;
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const i = y * width + x;
       const r = scale ? ratio / Math.max(0.05, scale[i]) : ratio;
       if (x > 0) {
         const j = i - 1;
-        dx[i] = 1 + r * (Math.abs(src.l[i] - src.l[j]) + Math.abs(src.a[i] - src.a[j]) + Math.abs(src.b[i] - src.b[j]));
-      }
+        wh[i] = Math.exp(lnA * (1 + r * (Math.abs(sl[i] - sl[j]) + Math.abs(sa[i] - sa[j]) + Math.abs(sb[i] - sb[j]))));
+      } else wh[i] = 0;
       if (y > 0) {
         const j = i - width;
-        dy[i] = 1 + r * (Math.abs(src.l[i] - src.l[j]) + Math.abs(src.a[i] - src.a[j]) + Math.abs(src.b[i] - src.b[j]));
-      }
+        wv[i] = Math.exp(lnA * (1 + r * (Math.abs(sl[i] - sl[j]) + Math.abs(sa[i] - sa[j]) + Math.abs(sb[i] - sb[j]))));
+      } else wv[i] = 0;
     }
   }
-  const iters = Math.max(1, Math.round(options.iterations));
-  const w = new Float32Array(n);
   for (let it = 0; it < iters; it++) {
-    const sigmaH = (options.sigmaSpace * Math.sqrt(3) * Math.pow(2, iters - it - 1)) / Math.sqrt(Math.pow(4, iters) - 1);
-    const lnA = -Math.SQRT2 / sigmaH;
-    for (let i = 0; i < n; i++) w[i] = Math.exp(lnA * dx[i]);
-    horizontalPass(l, w, width, height);
-    horizontalPass(a, w, width, height);
-    horizontalPass(b, w, width, height);
-    for (let i = 0; i < n; i++) w[i] = Math.exp(lnA * dy[i]);
-    verticalPass(l, w, width, height);
-    verticalPass(a, w, width, height);
-    verticalPass(b, w, width, height);
+    if (it > 0) {
+      for (let i = 0; i < n; i++) {
+        wh[i] *= wh[i];
+        wv[i] *= wv[i];
+      }
+    }
+    horizontalPass(l, wh, width, height);
+    horizontalPass(a, wh, width, height);
+    horizontalPass(b, wh, width, height);
+    verticalPass(l, wv, width, height);
+    verticalPass(a, wv, width, height);
+    verticalPass(b, wv, width, height);
   }
   return { width, height, l, a, b };
 }

@@ -52,13 +52,18 @@ export function findHair(lab: LabImage, face: Box, skin: Float32Array, person: F
   const hcy = face.y + face.height * 0.45;
   // A segmented person allows a big head of hair (afros, updos); colour alone stays conservative.
   const hrx = face.width * (trustColour ? 1.3 : 0.9);
-  const hry = face.height * (trustColour ? 1.35 : 1.05);
+  const hry = face.height * (trustColour ? 1.6 : 1.05);
   const bx0 = Math.max(0, Math.floor(hcx - hrx));
   const bx1 = Math.min(width - 1, Math.ceil(hcx + hrx));
   const by0 = Math.max(0, Math.floor(hcy - hry));
   const by1 = Math.min(height - 1, Math.ceil(hcy + hry));
   const mask = new Float32Array(n);
   let count = 0;
+  // Bounds of what was found: the closing and blur below only need to run there.
+  let mx0 = width;
+  let my0 = height;
+  let mx1 = -1;
+  let my1 = -1;
   for (let y = by0; y <= by1; y++) {
     for (let x = bx0; x <= bx1; x++) {
       const i = y * width + x;
@@ -66,24 +71,36 @@ export function findHair(lab: LabImage, face: Box, skin: Float32Array, person: F
       const dy = (y + 0.5 - hcy) / hry;
       const e = dx * dx + dy * dy;
       if (e >= 1) continue;
-      if (trustColour && person[i] < 0.5) continue;
+      // Segmentation masks often clip tall hair (afros, updos) at the top; above the face, hair
+      // that closely matches the sampled colour still counts off the mask, with tight tolerances.
+      const offMask = trustColour && person[i] < 0.5;
+      if (offMask && y + 0.5 > face.y) continue;
       const dl = lab.l[i] - hl;
       const dc = Math.hypot(lab.a[i] - ha, lab.b[i] - hb);
       // Hair shading varies a lot in lightness (shine, shadow), less in hue. On a segmented person
       // the mask already says "this is the person", so colour only has to rule out skin and clothes.
-      const cTol = trustColour ? 20 : 12;
-      const lTol = trustColour ? 34 : 20;
+      const cTol = trustColour && !offMask ? 20 : 10;
+      const lTol = trustColour && !offMask ? 34 : 14;
       const w = (1 - smoothstep(cTol * 0.6, cTol, dc)) * (1 - smoothstep(lTol * 0.6, lTol, Math.abs(dl))) * (1 - skin[i]) * (1 - smoothstep(0.8, 1, e));
       if (w > 0) {
         mask[i] = w;
         count++;
+        if (x < mx0) mx0 = x;
+        if (x > mx1) mx1 = x;
+        if (y < my0) my0 = y;
+        if (y > my1) my1 = y;
       }
     }
   }
   if (count < face.width * face.height * 0.08) return null;
   // Close small holes (curls, shine) so the hair reads as one mass.
-  const roi = { x0: bx0, y0: by0, x1: bx1, y1: by1 };
   const r = Math.max(1, Math.round(face.width * 0.02));
+  const roi = {
+    x0: Math.max(0, mx0 - r - 3),
+    y0: Math.max(0, my0 - r - 3),
+    x1: Math.min(width - 1, mx1 + r + 3),
+    y1: Math.min(height - 1, my1 + r + 3),
+  };
   const closed = erode(dilate(mask, width, height, r, roi), width, height, r, roi);
   return { mask: gaussianBlur(closed, width, height, 1, undefined, roi), colour: [hl, ha, hb] };
 }
@@ -109,7 +126,13 @@ export function angelRing(hair: HairRegion, face: Box, width: number, height: nu
       break;
     }
   }
-  const ringY = face.y - (face.y - hairTop) * 0.4;
+  // Too little hair above the face (short crop, a hat, or hair the masks missed): a ring there would
+  // sit on the hairline and read as a headband.
+  if (face.y - hairTop < face.height * 0.18) return null;
+  // On a tall head of hair (an afro, an updo) the shine sits higher up the crown; at 40 % of a big
+  // volume it would still circle the forehead like a band.
+  const above = face.y - hairTop;
+  const ringY = face.y - above * (above > face.height * 0.6 ? 0.58 : 0.4);
   const hry = Math.max(face.height * 0.3, hcy - ringY);
   const hrx = hry * (face.width / face.height) * 1.05;
   const bx0 = Math.max(0, Math.floor(hcx - hrx * 1.3));

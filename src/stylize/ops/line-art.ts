@@ -6,6 +6,7 @@
 import { gaussianBlur } from './blur.js';
 import { dilate } from './morphology.js';
 import { maskComponents } from './regions.js';
+import { scratchFloat } from './scratch.js';
 
 export interface LineArtOptions {
   /** Inner Gaussian sigma in pixels (line scale). */
@@ -27,10 +28,10 @@ export interface LineArtOptions {
  */
 export function xdogLines(lightness: Float32Array, width: number, height: number, options: LineArtOptions): Float32Array {
   const n = width * height;
-  const src = new Float32Array(n);
+  const src = scratchFloat('xdog.src', n);
   for (let i = 0; i < n; i++) src[i] = lightness[i] / 100;
-  const g1 = gaussianBlur(src, width, height, options.sigma);
-  const g2 = gaussianBlur(src, width, height, options.sigma * options.k);
+  const g1 = gaussianBlur(src, width, height, options.sigma, scratchFloat('xdog.g1', n));
+  const g2 = gaussianBlur(src, width, height, options.sigma * options.k, scratchFloat('xdog.g2', n));
   const ink = new Float32Array(n);
   const { tau, epsilon, phi } = options;
   for (let i = 0; i < n; i++) {
@@ -102,7 +103,7 @@ export function colourEdgeLines(
   minComponent: number,
 ): Float32Array {
   const n = width * height;
-  const mag = new Float32Array(n);
+  const mag = scratchFloat('colour-edges.mag', n, true);
   const dir = new Uint8Array(n);
   const planes = [lab.l, lab.a, lab.b];
   for (let y = 1; y < height - 1; y++) {
@@ -118,11 +119,13 @@ export function colourEdgeLines(
         gyy += gy * gy;
         gxy += gx * gy;
       }
-      mag[i] = Math.sqrt(gxx + gyy);
-      // Dominant direction of the colour structure tensor, quantised to 4 (0, 45, 90, 135 deg).
+      const m = Math.sqrt(gxx + gyy);
+      mag[i] = m;
+      // Dominant direction of the colour structure tensor, quantised to 4 (0, 45, 90, 135 deg);
+      // only where a line can start (the angle is the costly part).
+      if (m < threshold) continue;
       const angle = 0.5 * Math.atan2(2 * gxy, gxx - gyy);
-      const q = Math.round((angle < 0 ? angle + Math.PI : angle) / (Math.PI / 4)) % 4;
-      dir[i] = q;
+      dir[i] = Math.round((angle < 0 ? angle + Math.PI : angle) / (Math.PI / 4)) % 4;
     }
   }
   const out = new Float32Array(n);

@@ -3,6 +3,7 @@
  */
 
 import type { Roi } from './roi.js';
+import { scratchFloat } from './scratch.js';
 
 /** Grey dilation (max) with a square window of radius r; works for any numeric plane. */
 export function dilate<T extends Float32Array | Uint8Array>(src: T, width: number, height: number, radius: number, roi?: Roi): T {
@@ -19,6 +20,7 @@ function extremum<T extends Float32Array | Uint8Array>(src: T, width: number, he
   const out = src.slice() as T;
   if (r === 0) return out;
   const { x0, y0, x1, y1 } = roi ?? { x0: 0, y0: 0, x1: width - 1, y1: height - 1 };
+  if (r === 1) return extremum3(src, out, width, height, max, x0, y0, x1, y1);
   const ty0 = Math.max(0, y0 - r);
   const ty1 = Math.min(height - 1, y1 + r);
   const tx0 = Math.max(0, x0 - r);
@@ -26,7 +28,7 @@ function extremum<T extends Float32Array | Uint8Array>(src: T, width: number, he
   const rw = x1 - x0 + 1;
   const rh = ty1 - ty0 + 1;
   // Horizontal pass over the rows the vertical pass will read, into a ROI-wide buffer.
-  const tmp = new Float32Array(rh * rw);
+  const tmp = scratchFloat('extremum.tmp', rh * rw);
   const line = new Float32Array(Math.max(tx1 - tx0 + 1, rh) + 2 * r);
   const res = new Float32Array(line.length);
   const scratch = new Float32Array(line.length * 2);
@@ -38,10 +40,76 @@ function extremum<T extends Float32Array | Uint8Array>(src: T, width: number, he
     const t = (y - ty0) * rw;
     for (let x = x0; x <= x1; x++) tmp[t + x - x0] = res[x - tx0];
   }
-  for (let x = 0; x < rw; x++) {
-    for (let y = 0; y < rh; y++) line[y] = tmp[y * rw + x];
-    slidingExtremum(line, rh, r, max, res, scratch);
-    for (let y = y0; y <= y1; y++) out[y * width + x0 + x] = res[y - ty0];
+  // Vertical pass: the same block-wise prefix/suffix extrema, but over whole rows at once so that
+  // memory is read row by row (column-by-column access was most of this function's time).
+  const k = 2 * r + 1;
+  const np = rh + 2 * r;
+  const fill = max ? -Infinity : Infinity;
+  const pre = scratchFloat('extremum.pre', np * rw);
+  const suf = scratchFloat('extremum.suf', np * rw);
+  for (let p = 0; p < np; p++) {
+    const t = p - r;
+    const src0 = t * rw;
+    const o = p * rw;
+    const first = p % k === 0;
+    for (let x = 0; x < rw; x++) {
+      const v = t < 0 || t >= rh ? fill : tmp[src0 + x];
+      const prev = pre[o - rw + x];
+      pre[o + x] = first ? v : max ? (v > prev ? v : prev) : v < prev ? v : prev;
+    }
+  }
+  for (let p = np - 1; p >= 0; p--) {
+    const t = p - r;
+    const src0 = t * rw;
+    const o = p * rw;
+    const last = p === np - 1 || (p + 1) % k === 0;
+    for (let x = 0; x < rw; x++) {
+      const v = t < 0 || t >= rh ? fill : tmp[src0 + x];
+      const next = suf[o + rw + x];
+      suf[o + x] = last ? v : max ? (v > next ? v : next) : v < next ? v : next;
+    }
+  }
+  for (let y = y0; y <= y1; y++) {
+    const i = y - ty0;
+    const a0 = i * rw;
+    const b0 = (i + 2 * r) * rw;
+    const row = y * width + x0;
+    for (let x = 0; x < rw; x++) {
+      const a = suf[a0 + x];
+      const b = pre[b0 + x];
+      out[row + x] = max ? (a > b ? a : b) : a < b ? a : b;
+    }
+  }
+  return out;
+}
+
+/** Radius 1 (3x3), the common case (speckle, line thickening): two direct row-major passes. */
+function extremum3<T extends Float32Array | Uint8Array>(src: T, out: T, width: number, height: number, max: boolean, x0: number, y0: number, x1: number, y1: number): T {
+  const ty0 = Math.max(0, y0 - 1);
+  const ty1 = Math.min(height - 1, y1 + 1);
+  const rw = x1 - x0 + 1;
+  const tmp = scratchFloat('extremum3.tmp', (ty1 - ty0 + 1) * rw);
+  for (let y = ty0; y <= ty1; y++) {
+    const row = y * width;
+    const t = (y - ty0) * rw - x0;
+    for (let x = x0; x <= x1; x++) {
+      const c = src[row + x];
+      const l = x > 0 ? src[row + x - 1] : c;
+      const r = x < width - 1 ? src[row + x + 1] : c;
+      tmp[t + x] = max ? (c > l ? (c > r ? c : r) : l > r ? l : r) : c < l ? (c < r ? c : r) : l < r ? l : r;
+    }
+  }
+  for (let y = y0; y <= y1; y++) {
+    const tc = (y - ty0) * rw;
+    const tu = (Math.max(ty0, y - 1) - ty0) * rw;
+    const td = (Math.min(ty1, y + 1) - ty0) * rw;
+    const row = y * width + x0;
+    for (let x = 0; x < rw; x++) {
+      const c = tmp[tc + x];
+      const u = tmp[tu + x];
+      const d = tmp[td + x];
+      out[row + x] = max ? (c > u ? (c > d ? c : d) : u > d ? u : d) : c < u ? (c < d ? c : d) : u < d ? u : d;
+    }
   }
   return out;
 }

@@ -33,10 +33,18 @@ export function whiteNoise(width: number, height: number, seed: number): Float32
 
 /**
  * Smooth value noise summed over octaves, normalised to roughly [-1, 1]. Used for paper texture and
- * watercolour pigment blooms; `cell` is the coarsest lattice spacing in pixels.
+ * watercolour pigment blooms; `cell` is the coarsest lattice spacing in pixels. Writes into `out`
+ * (any previous contents are cleared) when given.
  */
-export function fractalNoise(width: number, height: number, seed: number, cell: number, octaves: number): Float32Array {
-  const out = new Float32Array(width * height);
+export function fractalNoise(
+  width: number,
+  height: number,
+  seed: number,
+  cell: number,
+  octaves: number,
+  out: Float32Array = new Float32Array(width * height),
+): Float32Array {
+  out.fill(0);
   let amp = 1;
   let total = 0;
   let size = Math.max(2, cell);
@@ -47,20 +55,31 @@ export function fractalNoise(width: number, height: number, seed: number, cell: 
     const grid = new Float32Array(gw * gh);
     for (let i = 0; i < grid.length; i++) grid[i] = rand() * 2 - 1;
     const inv = 1 / size;
+    // Lattice column and smoothed fraction per x, computed once per octave, not once per pixel.
+    const cols = new Int32Array(width);
+    const fx = new Float32Array(width);
+    for (let x = 0; x < width; x++) {
+      const gx = x * inv;
+      const x0 = gx | 0;
+      const tx = gx - x0;
+      cols[x] = x0;
+      fx[x] = tx * tx * (3 - 2 * tx);
+    }
     for (let y = 0; y < height; y++) {
       const gy = y * inv;
       const y0 = gy | 0;
       let ty = gy - y0;
       ty = ty * ty * (3 - 2 * ty);
+      const row = y * width;
+      const g0 = y0 * gw;
       for (let x = 0; x < width; x++) {
-        const gx = x * inv;
-        const x0 = gx | 0;
-        let tx = gx - x0;
-        tx = tx * tx * (3 - 2 * tx);
-        const i00 = y0 * gw + x0;
-        const top = grid[i00] + (grid[i00 + 1] - grid[i00]) * tx;
-        const bot = grid[i00 + gw] + (grid[i00 + gw + 1] - grid[i00 + gw]) * tx;
-        out[y * width + x] += amp * (top + (bot - top) * ty);
+        const tx = fx[x];
+        const i00 = g0 + cols[x];
+        const a = grid[i00];
+        const c = grid[i00 + gw];
+        const top = a + (grid[i00 + 1] - a) * tx;
+        const bot = c + (grid[i00 + gw + 1] - c) * tx;
+        out[row + x] += amp * (top + (bot - top) * ty);
       }
     }
     total += amp;

@@ -1,3 +1,5 @@
+import { scratchInt } from './scratch.js';
+
 /**
  * Connected regions of equal label (4-connected), the unit that cel shading colours flat.
  */
@@ -11,7 +13,7 @@ export interface Regions {
 export function connectedRegions(labels: Uint8Array | Uint16Array | Int32Array, width: number, height: number): Regions {
   const n = width * height;
   const ids = new Int32Array(n).fill(-1);
-  const stack = new Int32Array(n);
+  const stack = scratchInt('regions.stack', n);
   let count = 0;
   for (let start = 0; start < n; start++) {
     if (ids[start] !== -1) continue;
@@ -55,7 +57,7 @@ export function maskComponents(
 ): { ids: Int32Array; sizes: number[]; touchesBorder: boolean[] } {
   const n = width * height;
   const ids = new Int32Array(n).fill(-1);
-  const stack = new Int32Array(n);
+  const stack = scratchInt('components.stack', n);
   const sizes: number[] = [];
   const touchesBorder: boolean[] = [];
   for (let start = 0; start < n; start++) {

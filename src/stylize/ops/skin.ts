@@ -18,9 +18,10 @@ export function sampleSkin(lab: LabImage, where: Uint8Array): SkinSample | null 
   const idx: number[] = [];
   for (let i = 0; i < where.length; i++) if (where[i]) idx.push(i);
   if (idx.length < 8) return null;
+  const values = new Float32Array(idx.length);
   const med = (plane: Float32Array): number => {
-    const v = idx.map((i) => plane[i]).sort((x, y) => x - y);
-    return v[v.length >> 1];
+    for (let k = 0; k < idx.length; k++) values[k] = plane[idx[k]];
+    return select(values, values.length >> 1);
   };
   const m: [number, number, number] = [med(lab.l), med(lab.a), med(lab.b)];
   let c = 0;
@@ -40,6 +41,37 @@ export function sampleSkin(lab: LabImage, where: Uint8Array): SkinSample | null 
   if (c < 8) return { lab: m, spreadL: 8, count: idx.length };
   const mean: [number, number, number] = [sl / c, sa / c, sb / c];
   return { lab: mean, spreadL: Math.sqrt(Math.max(0, sll / c - mean[0] * mean[0])), count: c };
+}
+
+/** The k-th smallest value (0-based) of `v`, reordering `v` in place (quickselect, O(n)). */
+export function select(v: Float32Array, k: number): number {
+  let lo = 0;
+  let hi = v.length - 1;
+  while (lo < hi) {
+    // Median of three as pivot: deterministic, and no quadratic case on sorted input.
+    const mid = (lo + hi) >> 1;
+    const a = v[lo];
+    const b = v[mid];
+    const c = v[hi];
+    const pivot = a < b ? (b < c ? b : a < c ? c : a) : a < c ? a : b < c ? c : b;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (v[i] < pivot) i++;
+      while (v[j] > pivot) j--;
+      if (i <= j) {
+        const t = v[i];
+        v[i] = v[j];
+        v[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return v[k];
+  }
+  return v[k];
 }
 
 export interface SkinRegion {
@@ -78,23 +110,68 @@ export function skinLikelihood(lab: LabImage, sample: SkinSample, region: SkinRe
  * lightness (ink, nostrils and shine are not skin colour). Null when the mask is empty.
  */
 export function trimmedMeanLab(image: LabImage, mask: Float32Array, trim: number): [number, number, number] | null {
-  const idx: number[] = [];
-  for (let i = 0; i < mask.length; i++) if (mask[i] > 0.5) idx.push(i);
-  if (!idx.length) return null;
-  idx.sort((p, q) => image.l[p] - image.l[q]);
-  const drop = Math.floor(idx.length * Math.min(0.45, Math.max(0, trim)));
-  let c = 0;
+  const { l: pl, a: pa, b: pb } = image;
+  let count = 0;
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < mask.length; i++) {
+    if (!(mask[i] > 0.5)) continue;
+    count++;
+    const v = pl[i];
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  if (!count) return null;
+  const drop = Math.floor(count * Math.min(0.45, Math.max(0, trim)));
+  // Ranks by lightness without sorting every pixel (this runs a few times per face per call): a
+  // histogram of L finds the bins that hold the cut ranks; only those bins' pixels are sorted. The
+  // kept set is exactly that of a stable sort by L.
+  const bins = 2048;
+  const scale = hi > lo ? (bins - 1) / (hi - lo) : 0;
+  const counts = new Int32Array(bins);
+  const sums = new Float64Array(bins * 3);
+  for (let i = 0; i < mask.length; i++) {
+    if (!(mask[i] > 0.5)) continue;
+    const bin = ((pl[i] - lo) * scale) | 0;
+    counts[bin]++;
+    sums[bin * 3] += pl[i];
+    sums[bin * 3 + 1] += pa[i];
+    sums[bin * 3 + 2] += pb[i];
+  }
+  const keepFrom = drop;
+  const keepTo = count - drop;
   let l = 0;
   let a = 0;
   let b = 0;
-  for (let k = drop; k < idx.length - drop; k++) {
-    const i = idx[k];
-    c++;
-    l += image.l[i];
-    a += image.a[i];
-    b += image.b[i];
+  let rank = 0;
+  for (let bin = 0; bin < bins; bin++) {
+    const c = counts[bin];
+    if (c === 0) continue;
+    const start = rank;
+    const end = rank + c;
+    rank = end;
+    if (end <= keepFrom || start >= keepTo) continue;
+    if (start >= keepFrom && end <= keepTo) {
+      l += sums[bin * 3];
+      a += sums[bin * 3 + 1];
+      b += sums[bin * 3 + 2];
+      continue;
+    }
+    // A bin straddling a cut: rank its own pixels exactly.
+    const members: number[] = [];
+    for (let i = 0; i < mask.length; i++) if (mask[i] > 0.5 && (((pl[i] - lo) * scale) | 0) === bin) members.push(i);
+    members.sort((p, q) => pl[p] - pl[q]);
+    for (let m = 0; m < members.length; m++) {
+      const r = start + m;
+      if (r < keepFrom || r >= keepTo) continue;
+      const i = members[m];
+      l += pl[i];
+      a += pa[i];
+      b += pb[i];
+    }
   }
-  return c ? [l / c, a / c, b / c] : null;
+  const kept = keepTo - keepFrom;
+  return kept > 0 ? [l / kept, a / kept, b / kept] : null;
 }
 
 /**

@@ -76,7 +76,17 @@ export function detectSky(lab: LabImage, exclude?: Float32Array, options: SkyDet
   const meanL = sumL / count;
   const meanB = sumB / count;
   const blueSky = meanB < -8;
-  const overcast = meanL > 80 && meanB < 2 && topRow > width * 0.4;
+  // An overcast sky ends at a horizon; a studio backdrop or a pale wall behind a person runs down
+  // beside them to the bottom of the frame, and a large person means a portrait, not a sky scene.
+  let low = 0;
+  for (let i = Math.floor(height * 0.7) * width; i < n; i++) if (sky[i]) low++;
+  let personShare = 0;
+  if (exclude) {
+    for (let i = 0; i < n; i++) if (exclude[i] > 0.5) personShare++;
+    personShare /= n;
+  }
+  const backdrop = low > width * height * 0.3 * 0.04 || personShare > 0.2;
+  const overcast = meanL > 80 && meanB < 2 && topRow > width * 0.4 && !backdrop;
   if (!blueSky && !overcast) return new Uint8Array(n);
   // Fill enclosed holes (textured clouds, birds) that are small relative to the sky.
   const holes = new Uint8Array(n);

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createLabImage } from '../../../src/stylize/ops/color.js';
 import { angelRing, findHair } from '../../../src/stylize/ops/hair.js';
-import { adaptiveLevels, screentone } from '../../../src/stylize/ops/halftone.js';
+import { adaptiveLevels, screentone, skinTone, washTone } from '../../../src/stylize/ops/halftone.js';
 import { deriveSeed, fractalNoise, mulberry32, whiteNoise } from '../../../src/stylize/ops/noise.js';
 
 test('screentone: white paper, more ink for darker tones, solid black at the bottom', () => {
@@ -61,4 +61,54 @@ test('dark hair above a face is found and gets an angel ring on top of the head 
   let low = 0;
   for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) (y < 45 ? (top += ring[y * w + x]) : (low += ring[y * w + x]));
   assert.ok(top > 10 && low < top * 0.2, `ring sits above the face (${top.toFixed(1)} vs ${low.toFixed(1)})`);
+});
+
+test('skin in a screentone is a smooth wash by absolute lightness, darker skin a deeper grey', () => {
+  const w = 30;
+  const wash = new Float32Array(w * w).fill(1);
+  for (const l of [30, 55, 75]) {
+    const out = screentone(new Float32Array(w * w).fill(l), w, w, 4, undefined, undefined, wash);
+    assert.ok(out.every((v) => v === out[0]), `L ${l}: no dots on skin`);
+    assert.ok(Math.abs(out[0] - skinTone(l)) < 1e-4);
+  }
+  assert.ok(skinTone(30) < skinTone(55) && skinTone(55) < skinTone(75));
+  assert.ok(skinTone(20) > 40, 'nobody goes black');
+  assert.equal(skinTone(90), 100, 'very light skin is paper');
+  // Half weight: halfway between the dots and the wash, on average.
+  const half = screentone(new Float32Array(w * w).fill(55), w, w, 4, undefined, undefined, new Float32Array(w * w).fill(0.5));
+  const dots = screentone(new Float32Array(w * w).fill(55), w, w, 4);
+  const mean = (p: Float32Array) => p.reduce((a, v) => a + v, 0) / p.length;
+  assert.ok(Math.abs(mean(half) - (mean(dots) + skinTone(55)) / 2) < 0.5);
+});
+
+test('the wash tone falls steadily from paper to near black', () => {
+  let prev = Infinity;
+  for (let l = 100; l >= 0; l -= 5) {
+    const v = washTone(l);
+    assert.ok(v <= prev, `monotonic at ${l}`);
+    prev = v;
+  }
+  assert.equal(washTone(95), 100);
+  assert.ok(washTone(0) <= 6 && washTone(5) < 20, 'near black at the bottom');
+});
+
+test('no angel ring when the hair above the face is only a thin line (it would read as a headband)', () => {
+  const w = 120;
+  const h = 120;
+  const lab = createLabImage(w, h);
+  const face = { x: 40, y: 45, width: 40, height: 50 };
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const i = y * w + x;
+      // Hair only from 4 px above the face (cropped short, or a mask that cut the rest off).
+      const hairBand = y >= 41 && y < 60 && ((x - 60) / 30) ** 2 + ((y - 62) / 30) ** 2 < 1;
+      lab.l[i] = hairBand ? 22 : 85;
+      lab.a[i] = hairBand ? 4 : 0;
+      lab.b[i] = hairBand ? 8 : 2;
+    }
+  }
+  const skin = new Float32Array(w * h);
+  for (let y = 50; y < 95; y++) for (let x = 40; x < 80; x++) skin[y * w + x] = 1;
+  const hair = findHair(lab, face, skin, new Float32Array(w * h).fill(1), false);
+  if (hair) assert.equal(angelRing(hair, face, w, h), null);
 });

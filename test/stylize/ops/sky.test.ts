@@ -52,3 +52,24 @@ test('the repainted sky is a smooth gradient, darker and bluer at the top, with 
   assert.ok(out.l[30 * w + 170] > 90, 'cloud stays white');
   assert.equal(out.l[140 * w + 40], photo.l[140 * w + 40], 'ground untouched');
 });
+
+test('a pale neutral backdrop around a large person is not an overcast sky; the same top without the person is', () => {
+  const w = 120;
+  const h = 90;
+  const data = new Uint8Array(w * h * 3);
+  const rand = mulberry32(3);
+  // Bright neutral grey everywhere (an overcast sky would look just like this at the top).
+  for (let i = 0; i < w * h; i++) {
+    const v = 222 + (rand() - 0.5) * 3;
+    data.set([v, v, v + 1], i * 3);
+  }
+  const lab = rgbToLab({ width: w, height: h, data });
+  // Ground in the lower third, so the open scene has a horizon.
+  const ground = cloneLab(lab);
+  for (let y = 60; y < h; y++) for (let x = 0; x < w; x++) ground.l[y * w + x] = 35 + ((x * 7 + y * 13) % 9) * 3;
+  assert.ok(detectSky(ground).some((v) => v > 0), 'open scene with a horizon: overcast sky');
+  // A person filling the middle of a studio shot: the grey runs down beside them to the bottom.
+  const person = new Float32Array(w * h);
+  for (let y = 20; y < h; y++) for (let x = 35; x < 85; x++) person[y * w + x] = 1;
+  assert.ok(detectSky(lab, person).every((v) => v === 0), 'studio backdrop');
+});
