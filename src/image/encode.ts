@@ -5,13 +5,14 @@
  */
 import { insertPngTextChunks } from '../core/png-text.js';
 import type { RgbImage } from '../core/raster.js';
+import { OUTPUT_FORMATS, type OutputFormat } from '../pipeline/codec.js';
 import { expectIntegerInRange, expectOneOf, invalidParameter, is } from '../validate.js';
 import { expectRgbImage, rawInput, toPlainBytes } from './rgb-image.js';
 import { wrapInternalError } from './sharp-errors.js';
 import { sharp } from './sharp-setup.js';
 
-export const OUTPUT_FORMATS = ['png', 'jpeg', 'webp'] as const;
-export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+// The formats are part of the pipeline's codec contract; this module is its sharp implementation.
+export { OUTPUT_FORMATS, type OutputFormat } from '../pipeline/codec.js';
 
 /** Quality used when none is given: visually clean for illustration-like images at modest size. */
 export const DEFAULT_QUALITY = 90;
