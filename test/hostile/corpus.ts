@@ -36,6 +36,7 @@ import {
   solidBmp,
   webpFirstChunk,
 } from './formats.js';
+import { QUADRANTS, quadrantImage as quadrantImageOf, storedForOrientation } from '../image/orientation-fixtures.js';
 
 export type Outcome = 'ok' | ErrorCode;
 export type Rgb = readonly [number, number, number];
@@ -68,60 +69,12 @@ const bytesOf = async (p: Promise<Buffer>): Promise<Uint8Array> => new Uint8Arra
 const solid = (width: number, height: number, rgb: Rgb = RED, alpha?: number) =>
   sharp({ create: { width, height, channels: alpha === undefined ? 3 : 4, background: { ...rgbObject(rgb), ...(alpha === undefined ? {} : { alpha }) } } });
 
-// Upright reference for orientation inputs: landscape with four distinct quadrants, so a missed
-// rotation shows in the size and a missed flip in the colours.
-export const QUADRANTS: Record<'topLeft' | 'topRight' | 'bottomLeft' | 'bottomRight', Rgb> = {
-  topLeft: [220, 30, 30],
-  topRight: [30, 200, 40],
-  bottomLeft: [30, 40, 220],
-  bottomRight: [240, 220, 40],
-};
+// Upright reference for orientation inputs (landscape, four distinct quadrants).
+export { QUADRANTS };
 const QW = 96;
 const QH = 64;
-
-function quadrantImage(): { width: number; height: number; data: Uint8Array } {
-  const data = new Uint8Array(QW * QH * 3);
-  for (let y = 0; y < QH; y++) {
-    for (let x = 0; x < QW; x++) {
-      const key = `${y < QH / 2 ? 'top' : 'bottom'}${x < QW / 2 ? 'Left' : 'Right'}` as keyof typeof QUADRANTS;
-      data.set(QUADRANTS[key], (y * QW + x) * 3);
-    }
-  }
-  return { width: QW, height: QH, data };
-}
-
-/**
- * The stored pixels that display upright under EXIF orientation `o` (CIPA DC-008). Stored pixel at
- * (sx, sy) for display (x, y) is the inverse of the viewer's transform; written without sharp so the
- * corpus does not test sharp against itself.
- */
-function storedFor(o: number, src: { width: number; height: number; data: Uint8Array }) {
-  const swap = o >= 5;
-  const w = swap ? src.height : src.width;
-  const h = swap ? src.width : src.height;
-  const out = new Uint8Array(w * h * 3);
-  // Display position (dx, dy) of the stored pixel (x, y), for a stored image of size w×h.
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      let dx: number;
-      let dy: number;
-      switch (o) {
-        case 1: [dx, dy] = [x, y]; break;
-        case 2: [dx, dy] = [w - 1 - x, y]; break;
-        case 3: [dx, dy] = [w - 1 - x, h - 1 - y]; break;
-        case 4: [dx, dy] = [x, h - 1 - y]; break;
-        case 5: [dx, dy] = [y, x]; break;
-        case 6: [dx, dy] = [h - 1 - y, x]; break;
-        case 7: [dx, dy] = [h - 1 - y, w - 1 - x]; break;
-        case 8: [dx, dy] = [y, w - 1 - x]; break;
-        default: throw new Error(`bad orientation ${o}`);
-      }
-      const from = (dy * src.width + dx) * 3;
-      out.set(src.data.subarray(from, from + 3), (y * w + x) * 3);
-    }
-  }
-  return { width: w, height: h, data: out };
-}
+const quadrantImage = () => quadrantImageOf(QW, QH);
+const storedFor = storedForOrientation;
 
 const quadrantColours = (tolerance: number) => [
   { x: 0.25, y: 0.25, rgb: QUADRANTS.topLeft, tolerance },

@@ -1,65 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { RgbImage } from '../../src/core/raster.js';
 import { decodeImage } from '../../src/image/decode.js';
 import { assertNear, pixel, sharp } from './helpers.js';
+import { displayOrientation, ORIENTATION_INVERSE, QUADRANTS, quadrantImage } from './orientation-fixtures.js';
 
-// Upright reference: 64×40 (landscape, so a missed 90° turn shows in the size too) with four
-// quadrant colours, so every flip and rotation gives a different layout.
+// Upright reference: 64×40 (landscape, so a missed 90° turn shows in the size too).
 const W = 64;
 const H = 40;
-const QUADRANTS: Record<string, [number, number, number]> = {
-  topLeft: [220, 30, 30],
-  topRight: [30, 200, 40],
-  bottomLeft: [30, 40, 220],
-  bottomRight: [240, 220, 40],
-};
-
-function upright(): RgbImage {
-  const data = new Uint8Array(W * H * 3);
-  for (let y = 0; y < H; y++) {
-    for (let x = 0; x < W; x++) {
-      const key = `${y < H / 2 ? 'top' : 'bottom'}${x < W / 2 ? 'Left' : 'Right'}`;
-      data.set(QUADRANTS[key], (y * W + x) * 3);
-    }
-  }
-  return { width: W, height: H, data };
-}
-
-/**
- * The transform a viewer applies for EXIF orientation `o` (CIPA DC-008): 2 mirror, 3 rotate 180,
- * 4 flip, 5 transpose, 6 rotate 90° clockwise, 7 transverse, 8 rotate 90° anticlockwise.
- * Written independently of sharp so the test checks sharp, not itself.
- */
-function display(o: number, src: RgbImage): RgbImage {
-  const swap = o >= 5;
-  const w = swap ? src.height : src.width;
-  const h = swap ? src.width : src.height;
-  const out = new Uint8Array(w * h * 3);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      // (sx, sy): the stored pixel shown at display position (x, y).
-      let sx: number;
-      let sy: number;
-      switch (o) {
-        case 1: [sx, sy] = [x, y]; break;
-        case 2: [sx, sy] = [src.width - 1 - x, y]; break;
-        case 3: [sx, sy] = [src.width - 1 - x, src.height - 1 - y]; break;
-        case 4: [sx, sy] = [x, src.height - 1 - y]; break;
-        case 5: [sx, sy] = [y, x]; break;
-        case 6: [sx, sy] = [y, src.height - 1 - x]; break;
-        case 7: [sx, sy] = [src.width - 1 - y, src.height - 1 - x]; break;
-        case 8: [sx, sy] = [src.width - 1 - y, x]; break;
-        default: throw new Error(`bad orientation ${o}`);
-      }
-      out.set(src.data.subarray((sy * src.width + sx) * 3, (sy * src.width + sx) * 3 + 3), (y * w + x) * 3);
-    }
-  }
-  return { width: w, height: h, data: out };
-}
-
-// 6 and 8 undo each other; every other transform is its own inverse.
-const INVERSE = [0, 1, 2, 3, 4, 5, 8, 7, 6];
+const upright = () => quadrantImage(W, H);
+const display = displayOrientation;
+const INVERSE = ORIENTATION_INVERSE;
 
 test('display() is consistent: applying the inverse then the transform is the identity', () => {
   const u = upright();
