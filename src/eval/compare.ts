@@ -11,7 +11,7 @@ import { boxArea, matchBoxes } from './geometry.js';
 import { cosineSimilarity, faceEmbedding, humanSimilarity } from './likeness.js';
 import { colourFlatness, linePresence } from './look.js';
 import { objectKeypointSimilarity } from './pose.js';
-import type { FaceSkinRecord } from './summary.js';
+import type { FaceSkinRecord, LookMeasures } from './summary.js';
 
 export interface CompareOptions {
   /** IoU for "the same face" (default FACE_MATCH_IOU). */
@@ -22,15 +22,7 @@ export interface CompareOptions {
   minKeypointScore?: number;
 }
 
-export interface Comparison {
-  faces: { input: number; found: number; extra: number };
-  /** OKS per input person with a usable pose; 0 when the person is not found again. */
-  oks: number[];
-  likeness: number[];
-  likenessHuman: number[];
-  skin: FaceSkinRecord[];
-  flatness: number;
-  linePresence: number | undefined;
+export interface Comparison extends LookMeasures {
   /** Whether both analyses carried face descriptors for the matched faces. */
   descriptors: boolean;
 }

@@ -20,11 +20,8 @@ export interface FaceSkinRecord {
   monochrome?: 'input' | 'output';
 }
 
-export interface VariantRecord {
-  /** 'ours:<style>' or 'peer:<filter>'. */
-  variant: string;
-  /** Milliseconds by stage ('total' = the whole run for ours, the filter alone for a peer). */
-  ms: Record<string, number>;
+/** What one comparison of a photo with its stylized output measures. */
+export interface LookMeasures {
   faces: { input: number; found: number; extra: number };
   /** OKS per input person with a usable pose (0 when the person is not found again). */
   oks: number[];
@@ -35,6 +32,13 @@ export interface VariantRecord {
   skin: FaceSkinRecord[];
   flatness: number;
   linePresence: number | undefined;
+}
+
+export interface VariantRecord extends LookMeasures {
+  /** 'ours:<style>' or 'peer:<filter>'. */
+  variant: string;
+  /** Milliseconds by stage ('total' = the whole run for ours, the filter alone for a peer). */
+  ms: Record<string, number>;
   /** Output file, relative to the report folder. */
   file?: string;
   error?: string;
