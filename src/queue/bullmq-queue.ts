@@ -308,9 +308,15 @@ export async function createBullmqQueue(options: BullmqQueueOptions): Promise<Jo
     return active;
   }
 
-  async function toRecord(job: Job<JobData, JobOutcome>): Promise<JobRecord | undefined> {
-    if (await redis.exists(cancelledKey(prefix, name, job.id!))) return undefined;
+  async function toRecord(loaded: Job<JobData, JobOutcome>): Promise<JobRecord | undefined> {
+    if (await redis.exists(cancelledKey(prefix, name, loaded.id!))) return undefined;
+    let job = loaded;
     const state = await job.getState();
+    // The job's fields were read before its state: a job that finished in between reads as
+    // completed (or failed) without its result, so read it again once the state says it ended.
+    if ((state === 'completed' || state === 'failed') && !job.finishedOn) {
+      job = (await Job.fromId<JobData, JobOutcome>(queue, loaded.id!)) ?? loaded;
+    }
     const base = {
       id: job.id!,
       options: job.data.options,
