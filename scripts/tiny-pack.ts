@@ -4,6 +4,9 @@
  *
  *   npm run tiny-pack -- <dir> [--variant legacy|optimum] [--prediction epsilon|v_prediction]
  *                              [--dtype fp32|fp16] [--size tiny|bench] [--seed N] [--kind stable-diffusion|image-to-image]
+ *                              [--no-tiny-vae]
+ *
+ * A Stable Diffusion pack gets a tiny autoencoder (TAESD-shaped) in <dir>/taesd unless --no-tiny-vae.
  */
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
@@ -11,7 +14,7 @@ import { isAnimeMeError } from '../src/errors.js';
 import { writeTinyImageToImagePack, writeTinyPack, type TinyPackOptions } from '../src/diffusion/tiny-pack/index.js';
 
 const usage =
-  'usage: npm run tiny-pack -- <dir> [--variant legacy|optimum] [--prediction epsilon|v_prediction] [--dtype fp32|fp16] [--size tiny|bench] [--seed N] [--kind stable-diffusion|image-to-image]';
+  'usage: npm run tiny-pack -- <dir> [--variant legacy|optimum] [--prediction epsilon|v_prediction] [--dtype fp32|fp16] [--size tiny|bench] [--seed N] [--kind stable-diffusion|image-to-image] [--no-tiny-vae]';
 
 function main(): void {
   const { values, positionals } = parseArgs({
@@ -23,6 +26,7 @@ function main(): void {
       size: { type: 'string' },
       seed: { type: 'string' },
       kind: { type: 'string', default: 'stable-diffusion' },
+      'no-tiny-vae': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -43,6 +47,7 @@ function main(): void {
     if (values.dtype) options.dtype = values.dtype as TinyPackOptions['dtype'];
     if (values.size) options.size = values.size as TinyPackOptions['size'];
     if (seed !== undefined) options.seed = seed;
+    if (values['no-tiny-vae']) options.tinyVae = false;
     const info = writeTinyPack(dir, options);
     const sizes = Object.entries(info.bytes).map(([name, bytes]) => `${name} ${(bytes / 1024).toFixed(0)} KiB`).join(', ');
     console.error(`wrote ${info.size} ${info.variant} ${info.dtype} pack (${info.prediction}): ${sizes}`);

@@ -13,8 +13,8 @@ import { createAnimeMe } from '../node/create-anime-me.js';
 import type { RunOptions } from '../pipeline/options.js';
 import type { PipelineResult } from '../pipeline/pipeline.js';
 import { summariseAnalysis } from '../pipeline/summary.js';
-import type { Stylizer } from '../core/types.js';
-import { createEngineStylizer } from './engine.js';
+import type { ProgressEvent } from '../core/types.js';
+import { createThreadPipeline, deviceLabel, ENGINE_FLAG_OPTIONS, engineSpecFrom, type ThreadPipeline } from './engine.js';
 import { runModels } from './models.js';
 import { createProgressDisplay } from './progress.js';
 
@@ -44,13 +44,19 @@ Options:
       --prompt <text>    replace the generated prompt (recorded in the PNG)
       --no-analyse       skip analysis (faster; photo styled as a scene without people)
       --engine <name>    embedded (default, no weights) | diffusion (Stable Diffusion img2img
-                         over an ONNX pack you bring) | image-to-image (AnimeGAN-style ONNX pack)
+                         over an ONNX pack you bring) | image-to-image (AnimeGAN-style ONNX pack);
+                         the ONNX engines run on a worker thread (Ctrl-C cancels at once)
       --model <dir>      the model pack folder for --engine diffusion / image-to-image
       --steps <n>        diffusion schedule length (default 20; strength cuts it)
       --strength <x>     diffusion denoising strength 0–1 (default 0.5)
       --guidance <x>     classifier-free guidance scale (default 7)
       --sampler <name>   euler-ancestral (default), euler, ddim, dpmpp-2m, lcm, or A1111 names
       --device <d>       cpu (default) | cuda | auto, for the ONNX engines
+      --tiny-vae         diffusion: encode/decode with the pack's tiny autoencoder (taesd/)
+      --vae <dir>        diffusion: encode/decode with this autoencoder folder (e.g. a TAESD)
+                         (engine flags fall back to ANIME_ME_ENGINE, ANIME_ME_MODEL, ANIME_ME_STEPS,
+                         ANIME_ME_STRENGTH, ANIME_ME_GUIDANCE, ANIME_ME_SAMPLER, ANIME_ME_DEVICE,
+                         ANIME_ME_TINY_VAE)
       --json             print a JSON report on stdout (outputs, analysis, prompt, stage timings)
   -h, --help             show this help
 
@@ -119,6 +125,58 @@ interface PhotoReport {
   error?: { code: string; message: string };
 }
 
+/** One finished photo, in the shape both runners give (the worker thread's result shape). */
+interface PhotoResult {
+  output: Uint8Array;
+  format: string;
+  composite?: Uint8Array;
+  width: number;
+  height: number;
+  analysis: ReturnType<typeof summariseAnalysis>;
+  description: { tags: string[]; text: string; preset: string; style: string };
+  prompt: { positive: string; negative: string };
+  timings: PipelineResult['timings'];
+}
+
+interface PhotoRunner {
+  run(bytes: Uint8Array, options: RunOptions, context: { signal: AbortSignal; onProgress: (event: ProgressEvent) => void }): Promise<PhotoResult>;
+  readonly startupError: AnimeMeError | undefined;
+  dispose(): Promise<void>;
+}
+
+/** The embedded engine: on this thread (its work is short, and tfjs/sharp yield between stages). */
+function inProcessRunner(pipeline: ReturnType<typeof createAnimeMe>): PhotoRunner {
+  return {
+    async run(bytes, options, context) {
+      const result = await pipeline.run(bytes, { ...options, signal: context.signal }, { onProgress: context.onProgress });
+      return {
+        output: result.output,
+        format: result.format,
+        ...(result.composite ? { composite: result.composite } : {}),
+        width: result.image.width,
+        height: result.image.height,
+        analysis: summariseAnalysis(result.analysis),
+        description: { tags: result.description.tags, text: result.description.text, preset: result.description.preset.id, style: result.description.style },
+        prompt: result.description.prompt,
+        timings: result.timings,
+      };
+    },
+    startupError: undefined,
+    dispose: () => pipeline.dispose(),
+  };
+}
+
+/** An ONNX engine: on its own thread, so onnxruntime's blocking runs never stall this one. */
+function threadRunner(thread: ThreadPipeline): PhotoRunner {
+  return {
+    run: (bytes, options, context) => thread.run(bytes, options, context),
+    get startupError() {
+      return thread.startupError;
+    },
+    dispose: () => thread.dispose(),
+  };
+}
+
 async function main(argv: string[]): Promise<number> {
   // Service subcommands have their own flags and modules (src/cli/serve.ts, src/cli/worker.ts).
   if (argv[0] === 'serve') return (await import('./serve.js')).runServe(argv.slice(1));
@@ -141,13 +199,7 @@ async function main(argv: string[]): Promise<number> {
         gender: { type: 'string' },
         prompt: { type: 'string' },
         'no-analyse': { type: 'boolean' },
-        engine: { type: 'string' },
-        model: { type: 'string' },
-        steps: { type: 'string' },
-        strength: { type: 'string' },
-        guidance: { type: 'string' },
-        sampler: { type: 'string' },
-        device: { type: 'string' },
+        ...ENGINE_FLAG_OPTIONS,
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -209,18 +261,33 @@ async function main(argv: string[]): Promise<number> {
   }
   if (values.out) await mkdir(values.out, { recursive: true });
 
-  let stylizer: Stylizer | undefined;
+  // The engine: flag ?? environment ?? embedded. ONNX engines run on a worker thread.
+  let runner: PhotoRunner;
+  const cancel = new AbortController();
   try {
-    stylizer = await createEngineStylizer(values);
+    const engine = engineSpecFrom(values, process.env);
+    if (engine.kind === 'embedded') {
+      runner = inProcessRunner(createAnimeMe({ upscaler: !analyseOnly }));
+    } else {
+      // Resolved here, so `--device cuda` without a CUDA provider fails before anything loads.
+      const device = (await import('../node/engine.js')).engineDevice(engine, deviceLabel(values))!;
+      process.once('SIGINT', () => {
+        process.stderr.write('\nanime-me: cancelling (Ctrl-C again to quit at once)…\n');
+        cancel.abort();
+        process.once('SIGINT', () => process.exit(130));
+      });
+      if (device.note) process.stderr.write(`anime-me: note: ${device.note}\n`);
+      runner = threadRunner(await createThreadPipeline({ engine: { ...engine, device: device.device }, upscaler: !analyseOnly }));
+    }
   } catch (error) {
     process.stderr.write(`anime-me: ${toAnimeMeError(error).message}\n`);
     return 2;
   }
-  const pipeline = createAnimeMe({ upscaler: !analyseOnly, ...(stylizer ? { stylizer } : {}) });
   const progress = createProgressDisplay();
   const reports: PhotoReport[] = [];
   try {
     for (const [index, file] of files.entries()) {
+      if (cancel.signal.aborted) break;
       progress.start(path.basename(file), index, files.length);
       const started = performance.now();
       try {
@@ -230,20 +297,16 @@ async function main(argv: string[]): Promise<number> {
         } catch (error) {
           throw new AnimeMeError('INVALID_ARGUMENT', `Cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
         }
-        const result = await pipeline.run(bytes, analyseOnly ? { ...runOptions, upscale: 1, size: 640 } : runOptions, {
+        const result = await runner.run(bytes, analyseOnly ? { ...runOptions, upscale: 1, size: 640 } : runOptions, {
+          signal: cancel.signal,
           onProgress: (event) => progress.update(event),
         });
         const report: PhotoReport = {
           input: file,
           ok: true,
-          analysis: summariseAnalysis(result.analysis),
-          description: {
-            tags: result.description.tags,
-            text: result.description.text,
-            preset: result.description.preset.id,
-            style: result.description.style,
-          },
-          prompt: result.description.prompt,
+          analysis: result.analysis,
+          description: result.description,
+          prompt: result.prompt,
           timings: result.timings,
           totalMs: Math.round(performance.now() - started),
         };
@@ -258,10 +321,10 @@ async function main(argv: string[]): Promise<number> {
             await writeFile(compositePath, result.composite);
             report.outputs.composite = compositePath;
           }
-          report.size = { width: result.image.width, height: result.image.height };
-          progress.done(`${file} → ${imagePath} (${result.description.preset.id}/${result.description.style}, ${report.totalMs} ms)`);
+          report.size = { width: result.width, height: result.height };
+          progress.done(`${file} → ${imagePath} (${result.description.preset}/${result.description.style}, ${report.totalMs} ms)`);
         } else if (!values.json) {
-          process.stdout.write(`${file}\n  ${result.description.text}\n  scene: ${result.analysis.sceneType.value} (${result.analysis.sceneType.confidence.toFixed(2)}), people: ${result.analysis.peopleCount}\n  prompt: ${result.description.prompt.positive}\n  negative: ${result.description.prompt.negative}\n`);
+          process.stdout.write(`${file}\n  ${result.description.text}\n  scene: ${result.analysis.sceneType.value} (${result.analysis.sceneType.confidence.toFixed(2)}), people: ${result.analysis.peopleCount}\n  prompt: ${result.prompt.positive}\n  negative: ${result.prompt.negative}\n`);
           progress.done(`${file} analysed (${report.totalMs} ms)`);
         } else {
           progress.done(`${file} analysed (${report.totalMs} ms)`);
@@ -269,12 +332,21 @@ async function main(argv: string[]): Promise<number> {
         reports.push(report);
       } catch (error) {
         const e = toAnimeMeError(error);
+        if (runner.startupError) {
+          // The engine could not load (bad pack): the same for every photo, so say it once.
+          process.stderr.write(`anime-me: ${runner.startupError.message}\n`);
+          return 2;
+        }
         progress.done(`${file} failed: ${e.code}: ${e.message}`);
         reports.push({ input: file, ok: false, error: { code: e.code, message: e.message } });
       }
     }
   } finally {
-    await pipeline.dispose();
+    await runner.dispose();
+  }
+  if (cancel.signal.aborted) {
+    process.stderr.write('anime-me: cancelled\n');
+    return 130;
   }
   if (values.json) {
     const doc = analyseOnly && reports.length === 1 ? { ...reports[0], ...reports[0].analysis } : { photos: reports };

@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import { toAnimeMeError } from '../errors.js';
 import type { ServerConfigOptions } from '../server/config.js';
+import { ENGINE_FLAG_OPTIONS, ENGINE_HELP, engineSpecFrom, ONNX_ENGINE_DEFAULT_CONCURRENCY, prepareServiceEngine, type EngineFlags } from './engine.js';
 
 export const SERVE_HELP = `anime-me serve — the web page and HTTP API
 
@@ -28,6 +29,11 @@ Options (environment variable in brackets):
       --trust-proxy          take the client address from X-Forwarded-For (ANIME_ME_TRUST_PROXY)
   -h, --help                 show this help
 
+Engine (the pipeline threads build it; the pack is opened once at start-up, so a bad one stops the
+server with its precise message; ONNX engines default to 1 pipeline thread, each holding its own
+sessions; a real Stable Diffusion model on CPU may need a longer --job-timeout):
+${ENGINE_HELP}
+
 Result links are signed and expire with the result (?exp=…&sig=…, HMAC-SHA256). The key is
 ANIME_ME_URL_SECRET (16+ characters); without it a random key per process is used, so links stop
 working after a restart and work only on the server that made them: set the same secret on every
@@ -44,7 +50,12 @@ function integer(value: string | undefined, name: string): number | undefined {
   return Number(value);
 }
 
-export function parseServeArgs(argv: string[]): ServerConfigOptions | 'help' {
+export interface ServeArgs {
+  options: ServerConfigOptions;
+  engine: EngineFlags;
+}
+
+export function parseServeArgs(argv: string[]): ServeArgs | 'help' {
   const { values } = parseArgs({
     args: argv,
     allowPositionals: false,
@@ -61,10 +72,15 @@ export function parseServeArgs(argv: string[]): ServerConfigOptions | 'help' {
       'job-timeout': { type: 'string' },
       'shutdown-grace': { type: 'string' },
       'trust-proxy': { type: 'boolean' },
+      ...ENGINE_FLAG_OPTIONS,
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) return 'help';
+  const { engine, model, steps, strength, guidance, sampler, device, 'tiny-vae': tinyVae, vae } = values;
+  const engineFlags: EngineFlags = Object.fromEntries(
+    Object.entries({ engine, model, steps, strength, guidance, sampler, device, 'tiny-vae': tinyVae, vae }).filter(([, v]) => v !== undefined),
+  );
   const ttl = integer(values.ttl, 'ttl');
   const jobTimeout = integer(values['job-timeout'], 'job-timeout');
   const shutdownGrace = integer(values['shutdown-grace'], 'shutdown-grace');
@@ -83,34 +99,61 @@ export function parseServeArgs(argv: string[]): ServerConfigOptions | 'help' {
     trustProxy: values['trust-proxy'],
   };
   // Drop unset flags so environment variables and defaults apply.
-  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as ServerConfigOptions;
+  return { options: Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as ServerConfigOptions, engine: engineFlags };
 }
 
 /** Runs until SIGTERM/SIGINT; resolves with the exit code. */
-export async function runServe(argv: string[]): Promise<number> {
-  let options: ServerConfigOptions | 'help';
+export async function runServe(argv: string[], env: Record<string, string | undefined> = process.env): Promise<number> {
+  let args: ServeArgs | 'help';
+  let engine;
   try {
-    options = parseServeArgs(argv);
+    args = parseServeArgs(argv);
+    if (args !== 'help') engine = engineSpecFrom(args.engine, env);
   } catch (error) {
-    process.stderr.write(`anime-me serve: ${(error as Error).message}\nRun "anime-me serve --help" for usage.\n`);
+    process.stderr.write(`anime-me serve: ${toAnimeMeError(error).message}\nRun "anime-me serve --help" for usage.\n`);
     return 2;
   }
-  if (options === 'help') {
+  if (args === 'help' || !engine) {
     process.stdout.write(`${SERVE_HELP}\n`);
     return 0;
+  }
+  const { options } = args;
+  // An ONNX engine: check the pack now (it fails here, not in every job), then the threads build it.
+  let prepared;
+  const distributed = Boolean(options.redisUrl ?? env['REDIS_URL']);
+  if (distributed && engine.kind !== 'embedded') {
+    process.stderr.write('anime-me serve: note: with Redis the `anime-me worker` processes run the jobs; give them --engine (this process ignores it)\n');
+  }
+  try {
+    if (!distributed) prepared = await prepareServiceEngine(engine, args.engine);
+  } catch (error) {
+    const e = toAnimeMeError(error);
+    process.stderr.write(`anime-me serve: ${e.message}\n`);
+    return e.code === 'INVALID_ARGUMENT' ? 2 : 1;
+  }
+  if (prepared) {
+    if (prepared.device.note) process.stderr.write(`anime-me serve: note: ${prepared.device.note}\n`);
+    if (options.concurrency === undefined && !env['ANIME_ME_CONCURRENCY']) options.concurrency = ONNX_ENGINE_DEFAULT_CONCURRENCY;
   }
   const { startService } = await import('../server/service.js');
   let service;
   try {
     // ANIME_ME_TEST_PIPELINE_MODULE: a stand-in pipeline for tests and load benches; never set in production.
-    const pipelineModule = process.env['ANIME_ME_TEST_PIPELINE_MODULE'];
-    service = await startService({ ...options, ...(pipelineModule ? { pipelineModule } : {}), logger: { level: process.env['LOG_LEVEL'] ?? 'info' } });
+    const pipelineModule = env['ANIME_ME_TEST_PIPELINE_MODULE'] ?? prepared?.pipelineModule;
+    service = await startService({
+      ...options,
+      ...(pipelineModule ? { pipelineModule } : {}),
+      ...(prepared ? { pipelineOptions: prepared.pipelineOptions } : {}),
+      logger: { level: env['LOG_LEVEL'] ?? 'info' },
+      env,
+    });
   } catch (error) {
     process.stderr.write(`anime-me serve: ${toAnimeMeError(error).message}\n`);
     return 1;
   }
   const mode = service.config.redisUrl ? 'BullMQ (run `anime-me worker` processes)' : `in-process, ${service.pool?.size ?? 0} pipeline thread(s)`;
-  process.stderr.write(`anime-me: serving ${service.url}/ — jobs ${mode}; results kept ${Math.round(service.config.resultTtlMs / 1000)} s\n`);
+  const engineName = distributed ? 'chosen by the workers' : engine.kind === 'embedded' ? 'embedded' : `${engine.kind} (${engine.modelDir}${engine.tinyVae ? ', tiny VAE' : ''}, ${prepared?.device.device ?? 'cpu'})`;
+  process.stderr.write(`anime-me: serving ${service.url}/ — jobs ${mode}; engine ${engineName}; results kept ${Math.round(service.config.resultTtlMs / 1000)} s\n`);
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (signal: string) => {

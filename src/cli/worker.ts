@@ -6,6 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import { toAnimeMeError } from '../errors.js';
+import { ENGINE_FLAG_OPTIONS, ENGINE_HELP, engineSpecFrom, ONNX_ENGINE_DEFAULT_CONCURRENCY, prepareServiceEngine, type EngineFlags } from './engine.js';
 
 export const WORKER_HELP = `anime-me worker — run photo jobs from a Redis (BullMQ) queue
 
@@ -18,6 +19,10 @@ Options (environment variable in brackets):
       --concurrency <n>      pipeline threads = jobs at once (ANIME_ME_CONCURRENCY, default cores/2)
       --ttl <seconds>        delete stored files this long after writing (ANIME_ME_RESULT_TTL_S, default 3600)
   -h, --help                 show this help
+
+Engine (built in this worker's pipeline threads; the pack is opened once at start-up, so a bad one
+stops the worker with its precise message; ONNX engines default to 1 pipeline thread):
+${ENGINE_HELP}
 
 Advanced (environment only): ANIME_ME_LOCK_MS (job lock, default 30000: a crashed worker's job is
 retried after about this long), ANIME_ME_JOB_TIMEOUT_S (default 180), ANIME_ME_SHUTDOWN_GRACE_S (default 10).`;
@@ -33,6 +38,7 @@ export async function runWorker(argv: string[], env: Record<string, string | und
         'data-dir': { type: 'string' },
         concurrency: { type: 'string' },
         ttl: { type: 'string' },
+        ...ENGINE_FLAG_OPTIONS,
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -47,6 +53,19 @@ export async function runWorker(argv: string[], env: Record<string, string | und
   if (values.help) {
     process.stdout.write(`${WORKER_HELP}\n`);
     return 0;
+  }
+  let engine;
+  let engineFlags: EngineFlags;
+  try {
+    const { engine: kind, model, steps, strength, guidance, sampler, device, 'tiny-vae': tinyVae, vae } = values;
+    const flags: EngineFlags = Object.fromEntries(
+      Object.entries({ engine: kind, model, steps, strength, guidance, sampler, device, 'tiny-vae': tinyVae, vae }).filter(([, v]) => v !== undefined),
+    );
+    engineFlags = flags;
+    engine = engineSpecFrom(flags, env);
+  } catch (error) {
+    process.stderr.write(`anime-me worker: ${toAnimeMeError(error).message}\nRun "anime-me worker --help" for usage.\n`);
+    return 2;
   }
   const [{ resolveServerConfig }, { createLocalStorage }, { startSweeper }, { createWorkerPool }, { createPipelineProcessor }, { createBullmqWorker }] =
     await Promise.all([
@@ -76,17 +95,29 @@ export async function runWorker(argv: string[], env: Record<string, string | und
     process.stderr.write('anime-me worker: no Redis URL; pass --redis redis://host:6379 or set REDIS_URL\n');
     return 2;
   }
+  // An ONNX engine: check the pack before taking any job (it fails here, not in every job).
+  let prepared;
+  try {
+    prepared = await prepareServiceEngine(engine, engineFlags);
+  } catch (error) {
+    const e = toAnimeMeError(error);
+    process.stderr.write(`anime-me worker: ${e.message}\n`);
+    return e.code === 'INVALID_ARGUMENT' ? 2 : 1;
+  }
+  if (prepared?.device.note) process.stderr.write(`anime-me worker: note: ${prepared.device.note}\n`);
+  const concurrency = config.concurrency ?? (prepared ? ONNX_ENGINE_DEFAULT_CONCURRENCY : undefined);
   const lockMs = env['ANIME_ME_LOCK_MS'] && /^\d+$/.test(env['ANIME_ME_LOCK_MS']) ? Number(env['ANIME_ME_LOCK_MS']) : undefined;
   const graceMs = env['ANIME_ME_SHUTDOWN_GRACE_S'] && /^\d+$/.test(env['ANIME_ME_SHUTDOWN_GRACE_S']) ? Number(env['ANIME_ME_SHUTDOWN_GRACE_S']) * 1000 : config.shutdownGraceMs;
   // Tests run workers on a stand-in pipeline; never set in production.
-  const pipelineModule = env['ANIME_ME_TEST_PIPELINE_MODULE'];
+  const pipelineModule = env['ANIME_ME_TEST_PIPELINE_MODULE'] ?? prepared?.pipelineModule;
 
   const storage = createLocalStorage({ dir: config.dataDir });
   const sweeper = startSweeper(storage, { ttlMs: config.resultTtlMs });
   const pool = createWorkerPool({
-    ...(config.concurrency !== undefined ? { size: config.concurrency } : {}),
+    ...(concurrency !== undefined ? { size: concurrency } : {}),
     timeoutMs: config.jobTimeoutMs,
     ...(pipelineModule ? { pipelineModule } : {}),
+    ...(prepared ? { pipelineOptions: prepared.pipelineOptions } : {}),
     onError: (error) => process.stderr.write(`anime-me worker: pipeline thread: ${error.message}\n`),
   });
   let worker;
@@ -106,7 +137,8 @@ export async function runWorker(argv: string[], env: Record<string, string | und
     sweeper.stop();
     return 1;
   }
-  process.stderr.write(`anime-me worker ${worker.id}: ${pool.size} pipeline thread(s), data in ${config.dataDir}\n`);
+  const engineName = engine.kind === 'embedded' ? 'embedded' : `${engine.kind} (${engine.modelDir}${engine.tinyVae ? ', tiny VAE' : ''}, ${prepared?.device.device ?? 'cpu'})`;
+  process.stderr.write(`anime-me worker ${worker.id}: ${pool.size} pipeline thread(s), engine ${engineName}, data in ${config.dataDir}\n`);
   const running = worker;
   return new Promise<number>((resolve) => {
     let stopping = false;

@@ -9,8 +9,9 @@ import { resizeRgbImage } from '../compose/resample.js';
 import type { RgbImage } from '../core/raster.js';
 import type { StageContext, StylizeRequest, Stylizer } from '../core/types.js';
 import { AnimeMeError } from '../errors.js';
-import { ONNX_DEVICES, type OnnxDevice } from '../backends/onnx.js';
-import { expectIntegerInRange, expectNumberInRange, expectOneOf, expectPositiveInteger, invalidParameter, is } from '../validate.js';
+import type { OnnxDevice } from '../backends/onnx.js';
+import { expectIntegerInRange, expectNumberInRange, expectPositiveInteger, invalidParameter, is } from '../validate.js';
+import { resolveDevice, type DeviceChoice } from './device.js';
 import { runImg2Img, type Img2ImgResult } from './img2img.js';
 import { openImageToImagePack, openPack, type ImageToImagePack, type StableDiffusionPack } from './pack/index.js';
 import { resolveSchedulerName } from './schedulers/index.js';
@@ -41,7 +42,10 @@ export interface DiffusionStylizerOptions {
   strength?: number;
   /** Classifier-free guidance scale. Default 7. */
   guidance?: number;
-  /** Default 'cpu'. */
+  /**
+   * Default 'cpu'. 'cuda' throws at once (with how to enable it) when onnxruntime-node has no CUDA
+   * provider; 'auto' then runs on the CPU and says so in `device.note`.
+   */
   device?: OnnxDevice;
   /** onnxruntime intra-op threads (default: one per core). */
   threads?: number;
@@ -49,6 +53,11 @@ export interface DiffusionStylizerOptions {
   maxSide?: number;
   /** Generation sides are multiples of this. Default 64. */
   sizeMultiple?: number;
+  /**
+   * Encode/decode through a tiny autoencoder (TAESD): true = the pack's `taesd/` folder, a string =
+   * an autoencoder folder elsewhere. Default false (the pack's own VAE).
+   */
+  tinyVae?: boolean | string;
 }
 
 export interface DiffusionStylizer extends Stylizer {
@@ -56,6 +65,8 @@ export interface DiffusionStylizer extends Stylizer {
   ready(): Promise<void>;
   /** The last job's details (steps run, timings), for reports and benchmarks. */
   readonly lastResult: Img2ImgResult | undefined;
+  /** The device asked for and the one used (with a note when 'auto' fell back to the CPU). */
+  readonly device: DeviceChoice;
 }
 
 interface Settings {
@@ -82,8 +93,12 @@ export function createDiffusionStylizer(options: DiffusionStylizerOptions): Diff
   if (!is.plainObject(options)) throw invalidParameter('an options object', 'options', options);
   if (!is.string(options.modelDir) || options.modelDir.length === 0) throw invalidParameter('a model folder path', 'modelDir', options.modelDir);
   checkSettings(options, '');
-  const device = options.device === undefined ? 'cpu' : expectOneOf(options.device, 'device', ONNX_DEVICES);
+  const deviceChoice = resolveDevice(options.device ?? 'cpu');
+  const { device } = deviceChoice;
   if (options.threads !== undefined) expectPositiveInteger(options.threads, 'threads', 256);
+  if (options.tinyVae !== undefined && !is.bool(options.tinyVae) && !(is.string(options.tinyVae) && options.tinyVae.length > 0)) {
+    throw invalidParameter('true, false or an autoencoder folder path', 'tinyVae', options.tinyVae);
+  }
   const maxSide = options.maxSide === undefined ? DIFFUSION_DEFAULTS.maxSide : expectIntegerInRange(options.maxSide, 'maxSide', 64, 4096);
   const sizeMultiple = options.sizeMultiple === undefined ? DIFFUSION_DEFAULTS.sizeMultiple : expectPositiveInteger(options.sizeMultiple, 'sizeMultiple', 512);
   const defaults: Settings = {
@@ -101,7 +116,11 @@ export function createDiffusionStylizer(options: DiffusionStylizerOptions): Diff
     if (disposed) return Promise.reject(new AnimeMeError('INVALID_ARGUMENT', 'This diffusion stylizer was disposed'));
     if (!loading) {
       const pending = (async () => {
-        const pack = await openPack(options.modelDir, { device, ...(options.threads !== undefined ? { threads: options.threads } : {}) });
+        const pack = await openPack(options.modelDir, {
+          device,
+          ...(options.threads !== undefined ? { threads: options.threads } : {}),
+          ...(options.tinyVae !== undefined ? { tinyVae: options.tinyVae } : {}),
+        });
         try {
           return { pack, tokenizer: await loadPromptTokenizer(pack.tokenizerDir) };
         } catch (error) {
@@ -140,6 +159,7 @@ export function createDiffusionStylizer(options: DiffusionStylizerOptions): Diff
     get lastResult() {
       return lastResult;
     },
+    device: deviceChoice,
     async ready() {
       await load();
     },
@@ -205,10 +225,16 @@ export interface ImageToImageStylizerOptions {
  * A feed-forward (AnimeGAN-style) pack as a Stylizer: one generator call on the working image.
  * Prompt and seed do not apply. One session per stylizer.
  */
-export function createImageToImageStylizer(options: ImageToImageStylizerOptions): Stylizer & { ready(): Promise<void> } {
+export interface ImageToImageStylizer extends Stylizer {
+  ready(): Promise<void>;
+  readonly device: DeviceChoice;
+}
+
+export function createImageToImageStylizer(options: ImageToImageStylizerOptions): ImageToImageStylizer {
   if (!is.plainObject(options)) throw invalidParameter('an options object', 'options', options);
   if (!is.string(options.modelDir) || options.modelDir.length === 0) throw invalidParameter('a model folder path', 'modelDir', options.modelDir);
-  const device = options.device === undefined ? 'cpu' : expectOneOf(options.device, 'device', ONNX_DEVICES);
+  const deviceChoice = resolveDevice(options.device ?? 'cpu');
+  const { device } = deviceChoice;
   if (options.threads !== undefined) expectPositiveInteger(options.threads, 'threads', 256);
   const maxSide = options.maxSide === undefined ? 1024 : expectIntegerInRange(options.maxSide, 'maxSide', 16, 8192);
   let loading: Promise<ImageToImagePack> | undefined;
@@ -227,6 +253,7 @@ export function createImageToImageStylizer(options: ImageToImageStylizerOptions)
   return {
     name: `image-to-image:${basename(options.modelDir)}`,
     styles: [],
+    device: deviceChoice,
     async ready() {
       await load();
     },

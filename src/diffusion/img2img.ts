@@ -105,7 +105,7 @@ function checkInputs(options: Img2ImgOptions): void {
 
 /** The generation size: the UNet's fixed size, else each side floored to the multiple (diffusers' rule). */
 export function generationSize(pack: StableDiffusionPack, width: number, height: number, multiple: number): { width: number; height: number } {
-  const scale = pack.vae.spatialScale;
+  const scale = pack.autoencoder.spatialScale;
   if (pack.io.unet.height !== undefined && pack.io.unet.width !== undefined) {
     return { width: pack.io.unet.width * scale, height: pack.io.unet.height * scale };
   }
@@ -147,8 +147,9 @@ export function tensorToImage(values: Float32Array, width: number, height: numbe
 // 5. Encode the image ---------------------------------------------------------------------------
 
 async function encodeImage(pack: StableDiffusionPack, runner: OnnxRunner, pixels: Float32Array, width: number, height: number): Promise<{ latents: Float32Array; dims: number[] }> {
-  const io = pack.io.vaeEncoder;
-  const out = (await runner.run('vaeEncoder', pack.sessions.vae_encoder, { sample: floatTensor(pixels, [1, 3, height, width], io.inputType) }, [io.output]))[io.output];
+  // The pack's VAE or the tiny one (TAESD): same signature, each with its own scaling factor.
+  const { encoder, io: { encoder: io }, scalingFactor } = pack.autoencoder;
+  const out = (await runner.run('vaeEncoder', encoder, { sample: floatTensor(pixels, [1, 3, height, width], io.inputType) }, [io.output]))[io.output];
   const values = readFloats(out, 'vae_encoder');
   const [, channels, h, w] = out.dims;
   const latentChannels = pack.io.unet.latentChannels;
@@ -159,19 +160,18 @@ async function encodeImage(pack: StableDiffusionPack, runner: OnnxRunner, pixels
     throw new AnimeMeError('MODEL_INVALID', `vae_encoder returned ${channels} channels in ${io.output}; expected ${expected}`);
   }
   const latents = values.slice(0, latentChannels * h * w);
-  const scaling = pack.vae.scalingFactor;
-  for (let i = 0; i < latents.length; i++) latents[i] *= scaling;
+  for (let i = 0; i < latents.length; i++) latents[i] *= scalingFactor;
   return { latents, dims: [1, latentChannels, h, w] };
 }
 
 // 8. Decode -----------------------------------------------------------------------------------
 
 async function decodeLatents(pack: StableDiffusionPack, runner: OnnxRunner, latents: Float32Array, dims: readonly number[]): Promise<{ values: Float32Array; width: number; height: number }> {
-  const io = pack.io.vaeDecoder;
+  const { decoder, io: { decoder: io }, scalingFactor } = pack.autoencoder;
   const scaled = new Float32Array(latents.length);
-  const inverse = 1 / pack.vae.scalingFactor;
+  const inverse = 1 / scalingFactor;
   for (let i = 0; i < latents.length; i++) scaled[i] = latents[i] * inverse;
-  const out = (await runner.run('vaeDecoder', pack.sessions.vae_decoder, { latent_sample: floatTensor(scaled, dims, io.inputType) }, ['sample'])).sample;
+  const out = (await runner.run('vaeDecoder', decoder, { latent_sample: floatTensor(scaled, dims, io.inputType) }, ['sample'])).sample;
   return { values: readFloats(out, 'vae_decoder'), width: out.dims[3], height: out.dims[2] };
 }
 
@@ -263,7 +263,7 @@ export async function runImg2Img(pack: StableDiffusionPack, tokenizer: PromptTok
   throwIfAborted(signal);
 
   // 3. Preprocess the image: size to the multiple, [−1, 1], NCHW.
-  const size = generationSize(pack, options.image.width, options.image.height, options.sizeMultiple ?? pack.vae.spatialScale);
+  const size = generationSize(pack, options.image.width, options.image.height, options.sizeMultiple ?? pack.autoencoder.spatialScale);
   const resized = size.width === options.image.width && size.height === options.image.height ? options.image : resizeRgbImage(options.image, size.width, size.height);
   const pixels = imageToTensor(resized);
 
@@ -271,7 +271,7 @@ export async function runImg2Img(pack: StableDiffusionPack, tokenizer: PromptTok
   const scheduler = strength === 0 ? undefined : createScheduler(options.scheduler, pack.schedulerConfig);
   const plan = scheduler ? prepareImg2img(scheduler, steps, strength) : undefined;
 
-  // 5. Encode the image: VAE mean × scaling factor.
+  // 5. Encode the image: VAE mean × scaling factor (the tiny VAE's config says 1: already scaled).
   const encoded = await encodeImage(pack, runner, pixels, size.width, size.height);
   throwIfAborted(signal);
   let latents = encoded.latents;

@@ -45,9 +45,22 @@ export interface ImageToImageManifest {
   license?: string;
 }
 
-export type PackKind = 'stable-diffusion' | 'image-to-image';
+/** 'autoencoder': a standalone TAESD (or VAE) folder, for `--vae`. */
+export type PackKind = 'stable-diffusion' | 'image-to-image' | 'autoencoder';
 
 /** How to make a Stable Diffusion pack, for "missing file" messages. */
 export const EXPORT_HINT =
   'export one with `optimum-cli export onnx --model <hub-id> <dir>` or diffusers\' scripts/convert_stable_diffusion_checkpoint_to_onnx.py, ' +
   'or generate a test pack with `npm run tiny-pack -- <dir>`';
+
+/**
+ * An alternative autoencoder (TAESD, or another KL VAE) is a folder in the same layout as a pack's
+ * own VAE: an encoder and a decoder folder, each with model.onnx and, ideally, its config.json.
+ * diffusers/optimum name them vae_encoder and vae_decoder; community TAESD exports often use
+ * encoder and decoder. Inside a pack, the tiny autoencoder lives in TINY_VAE_DIR.
+ */
+export const TINY_VAE_DIR = 'taesd';
+export const AUTOENCODER_PARTS = {
+  encoder: ['vae_encoder', 'encoder'],
+  decoder: ['vae_decoder', 'decoder'],
+} as const;

@@ -6,22 +6,43 @@
  * frees it. Per-job state (scheduler, noise) never lives here.
  */
 import { existsSync, realpathSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { createOnnxSession, type OnnxDevice, type OnnxSession, type OnnxSessionOptions } from '../../backends/onnx.js';
 import { AnimeMeError, isAnimeMeError } from '../../errors.js';
 import { expectOneOf, expectPositiveInteger, invalidParameter, is } from '../../validate.js';
 import { ONNX_DEVICES } from '../../backends/onnx.js';
 import type { SchedulerConfig } from '../schedulers/scheduler.js';
+import { openAutoencoder } from './autoencoder.js';
 import { readModelIndex, readSchedulerConfig, readVaeScaling } from './config.js';
-import { EXPORT_HINT, MODEL_FILE, NETWORKS, TOKENIZER_FILES, type NetworkName } from './layout.js';
+import { EXPORT_HINT, MODEL_FILE, NETWORKS, TINY_VAE_DIR, TOKENIZER_FILES, type NetworkName } from './layout.js';
 import { invalid, missing, throwIfErrors, type PackProblem } from './problems.js';
-import { checkSignatures, type NetworkMetadata, type PackIo } from './signature.js';
+import { checkSignatures, type AutoencoderIo, type NetworkMetadata, type PackIo } from './signature.js';
 
 export interface PackOptions {
   /** Default 'cpu'. */
   device?: OnnxDevice;
   /** onnxruntime intra-op threads per session (default: onnxruntime's choice, one per core). */
   threads?: number;
+  /**
+   * Encode and decode through a tiny autoencoder (TAESD) instead of the pack's VAE: `true` uses the
+   * pack's own `taesd/` folder, a string names an autoencoder folder elsewhere (relative paths are
+   * taken from the pack). Default false.
+   */
+  tinyVae?: boolean | string;
+}
+
+/** The autoencoder img2img encodes and decodes with. */
+export interface PackAutoencoder {
+  /** 'vae': the pack's own VAE; 'tiny': the folder chosen with `tinyVae`. */
+  readonly kind: 'vae' | 'tiny';
+  /** Its folder (the pack itself for 'vae'). */
+  readonly dir: string;
+  /** Encoder mean × scalingFactor = the UNet's latents (from the autoencoder's own config). */
+  readonly scalingFactor: number;
+  readonly spatialScale: number;
+  readonly io: AutoencoderIo;
+  readonly encoder: OnnxSession;
+  readonly decoder: OnnxSession;
 }
 
 export interface StableDiffusionPack {
@@ -30,7 +51,12 @@ export interface StableDiffusionPack {
   readonly modelIndex: Readonly<Record<string, unknown>>;
   /** The pack's scheduler config as shipped; schedulers fill their own defaults. */
   readonly schedulerConfig: Readonly<Partial<SchedulerConfig>>;
+  /** The pack's own VAE's scaling (its config, or SD's default with a warning). */
   readonly vae: { readonly scalingFactor: number; readonly spatialScale: number };
+  /** What img2img encodes and decodes with: the pack's VAE, or the tiny one when asked for. */
+  readonly autoencoder: PackAutoencoder;
+  /** The pack's own tiny autoencoder folder (`taesd/`), when it has one. */
+  readonly tinyVaeDir: string | undefined;
   readonly io: PackIo;
   readonly sessions: Readonly<Record<NetworkName, OnnxSession>>;
   readonly tokenizerDir: string;
@@ -119,7 +145,20 @@ interface CacheEntry {
 
 const cache = new Map<string, CacheEntry>();
 
-async function loadShared(dir: string, options: OnnxSessionOptions): Promise<SharedPack> {
+/** The pack's own tiny autoencoder folder, if it has one (both parts present). */
+export function packTinyVaeDir(dir: string): string | undefined {
+  const tiny = join(dir, TINY_VAE_DIR);
+  return existsSync(tiny) && statSync(tiny).isDirectory() ? tiny : undefined;
+}
+
+/** `tinyVae` option → the autoencoder folder to open, or undefined for the pack's own VAE. */
+export function resolveTinyVaeDir(packDir: string, tinyVae: boolean | string | undefined): string | undefined {
+  if (tinyVae === undefined || tinyVae === false) return undefined;
+  if (tinyVae === true) return join(packDir, TINY_VAE_DIR);
+  return isAbsolute(tinyVae) ? tinyVae : resolve(packDir, tinyVae);
+}
+
+async function loadShared(dir: string, options: OnnxSessionOptions, tinyVaeDir: string | undefined): Promise<SharedPack> {
   const files = checkPackFiles(dir);
   throwIfErrors(dir, files.problems);
   const vae = readVaeScaling(dir);
@@ -132,15 +171,39 @@ async function loadShared(dir: string, options: OnnxSessionOptions): Promise<Sha
     throwIfErrors(dir, signatures.problems);
     throw new AnimeMeError('INTERNAL', `Model pack ${dir}: signature check gave no result`);
   }
+  const io = signatures.io;
+  let autoencoder: PackAutoencoder = {
+    kind: 'vae',
+    dir,
+    scalingFactor: vae.scalingFactor,
+    spatialScale: vae.spatialScale,
+    io: { encoder: io.vaeEncoder, decoder: io.vaeDecoder },
+    encoder: sessions!.vae_encoder,
+    decoder: sessions!.vae_decoder,
+  };
+  const warnings = vae.problems.filter((p) => p.severity === 'warning');
+  if (tinyVaeDir !== undefined) {
+    const tiny = await openAutoencoder(tinyVaeDir, options, io.unet.latentChannels);
+    if (!tiny.autoencoder) {
+      await Promise.all(Object.values(sessions!).map((s) => s.dispose()));
+      throwIfErrors(dir, tiny.problems);
+      throw new AnimeMeError('INTERNAL', `Model pack ${dir}: tiny autoencoder check gave no result`);
+    }
+    const t = tiny.autoencoder;
+    warnings.push(...t.warnings);
+    autoencoder = { kind: 'tiny', dir: t.dir, scalingFactor: t.scalingFactor, spatialScale: t.spatialScale, io: t.io, encoder: t.encoder, decoder: t.decoder };
+  }
   return {
     dir,
     modelIndex: files.modelIndex!,
     schedulerConfig: files.schedulerConfig!,
     vae: { scalingFactor: vae.scalingFactor, spatialScale: vae.spatialScale },
-    io: signatures.io,
+    autoencoder,
+    tinyVaeDir: packTinyVaeDir(dir),
+    io,
     sessions: sessions!,
     tokenizerDir: join(dir, 'tokenizer'),
-    warnings: vae.problems.filter((p) => p.severity === 'warning'),
+    warnings,
     executionProviders: sessions!.unet.executionProviders,
   };
 }
@@ -149,6 +212,9 @@ function checkOptions(options: PackOptions): OnnxSessionOptions {
   if (!is.plainObject(options)) throw invalidParameter('an options object', 'options', options);
   const session: OnnxSessionOptions = { device: options.device === undefined ? 'cpu' : expectOneOf(options.device, 'device', ONNX_DEVICES) };
   if (options.threads !== undefined) session.intraOpThreads = expectPositiveInteger(options.threads, 'threads', 256);
+  if (options.tinyVae !== undefined && !is.bool(options.tinyVae) && !(is.string(options.tinyVae) && options.tinyVae.length > 0)) {
+    throw invalidParameter('true, false or an autoencoder folder path', 'tinyVae', options.tinyVae);
+  }
   return session;
 }
 
@@ -166,10 +232,11 @@ export async function openPack(dir: string, options: PackOptions = {}): Promise<
   } catch {
     // A missing folder is reported by the file checks with the path as given.
   }
-  const key = `${absolute}\0${sessionOptions.device}\0${sessionOptions.intraOpThreads ?? ''}`;
+  const tinyVaeDir = resolveTinyVaeDir(absolute, options.tinyVae);
+  const key = `${absolute}\0${sessionOptions.device}\0${sessionOptions.intraOpThreads ?? ''}\0${tinyVaeDir ?? ''}`;
   let entry = cache.get(key);
   if (!entry) {
-    entry = { pack: loadShared(absolute, sessionOptions), refs: 0 };
+    entry = { pack: loadShared(absolute, sessionOptions, tinyVaeDir), refs: 0 };
     cache.set(key, entry);
     // A failed load must not stay cached: the user may fix the folder and retry.
     entry.pack.catch(() => {
@@ -194,7 +261,8 @@ export async function openPack(dir: string, options: PackOptions = {}): Promise<
       current.refs--;
       if (current.refs > 0) return;
       if (cache.get(key) === current) cache.delete(key);
-      await Promise.all(Object.values(shared.sessions).map((s) => s.dispose()));
+      const sessions = new Set([...Object.values(shared.sessions), shared.autoencoder.encoder, shared.autoencoder.decoder]);
+      await Promise.all([...sessions].map((s) => s.dispose()));
     },
   };
 }

@@ -80,13 +80,25 @@ const describe = (info: OnnxValueInfo): string => `${info.name}: ${info.dataType
 class SignatureCheck {
   readonly problems: PackProblem[] = [];
   private readonly path: string;
+  private readonly file: string;
 
-  constructor(dir: string, private readonly network: NetworkName, private readonly meta: NetworkMetadata) {
-    this.path = join(dir, network, MODEL_FILE);
+  /**
+   * `component` names the problem's part ('unet', 'tiny_vae', …); `folder` is the network's folder
+   * inside `dir` (default: the component's name).
+   */
+  constructor(
+    dir: string,
+    private readonly component: string,
+    private readonly meta: NetworkMetadata,
+    folder: string = component,
+    private readonly hint = 'is this folder a Stable Diffusion 1.x/2.x ONNX export?',
+  ) {
+    this.path = join(dir, folder, MODEL_FILE);
+    this.file = `${folder}/${MODEL_FILE}`;
   }
 
   fail(message: string): void {
-    this.problems.push(invalid(this.network, this.path, `${this.network}/${MODEL_FILE} ${message}`, 'is this folder a Stable Diffusion 1.x/2.x ONNX export?'));
+    this.problems.push(invalid(this.component, this.path, `${this.file} ${message}`, this.hint));
   }
 
   /** The named value, checked for dtype and rank; undefined (with a problem) when absent or wrong. */
@@ -208,6 +220,54 @@ export function checkSignatures(dir: string, meta: Readonly<Record<NetworkName, 
         batch: fixed(image.shape[0]),
       },
       vaeDecoder: { inputType: latentIn.dataType as FloatType, outputType: decoded.dataType as FloatType, batch: fixed(latentIn.shape[0]) },
+    },
+  };
+}
+
+export interface AutoencoderIo {
+  encoder: VaeEncoderIo;
+  decoder: VaeDecoderIo;
+}
+
+/**
+ * An alternative autoencoder's two networks (TAESD, or another KL VAE): the same tensor names as a
+ * pack's own VAE, and latents with the UNet's channel count. `folders` are the encoder's and
+ * decoder's folders inside `dir`; problems are reported under `component`.
+ */
+export function checkAutoencoderSignatures(
+  dir: string,
+  component: string,
+  folders: { encoder: string; decoder: string },
+  meta: { encoder: NetworkMetadata; decoder: NetworkMetadata },
+  latentChannels: number,
+): { io?: AutoencoderIo; problems: PackProblem[] } {
+  const hint = 'an autoencoder folder needs the diffusers ONNX VAE signature (encoder: sample → latent_sample; decoder: latent_sample → sample)';
+  const encoder = new SignatureCheck(dir, component, meta.encoder, folders.encoder, hint);
+  const image = encoder.value('input', ['sample'], FLOATS, [4]);
+  encoder.expectDim(image, 1, 3, 'the channel count');
+  const latent = encoder.value('output', ['latent_sample', 'latent_parameters'], FLOATS, [4]);
+  if (latent) encoder.expectDim(latent, 1, latent.name === 'latent_parameters' ? 2 * latentChannels : latentChannels, "the channel count (the UNet's latent channels)");
+  encoder.unexpectedInputs(['sample'], 'extra inputs are not supported');
+
+  const decoder = new SignatureCheck(dir, component, meta.decoder, folders.decoder, hint);
+  const latentIn = decoder.value('input', ['latent_sample'], FLOATS, [4]);
+  decoder.expectDim(latentIn, 1, latentChannels, "the latent channel count (the UNet's)");
+  const decoded = decoder.value('output', ['sample'], FLOATS, [4]);
+  decoder.expectDim(decoded, 1, 3, 'the channel count');
+  decoder.unexpectedInputs(['latent_sample'], 'extra inputs are not supported');
+
+  const problems = [...encoder.problems, ...decoder.problems];
+  if (problems.length > 0 || !image || !latent || !latentIn || !decoded) return { problems };
+  return {
+    problems,
+    io: {
+      encoder: {
+        inputType: image.dataType as FloatType,
+        output: latent.name as VaeEncoderIo['output'],
+        outputType: latent.dataType as FloatType,
+        batch: fixed(image.shape[0]),
+      },
+      decoder: { inputType: latentIn.dataType as FloatType, outputType: decoded.dataType as FloatType, batch: fixed(latentIn.shape[0]) },
     },
   };
 }

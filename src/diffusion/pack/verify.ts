@@ -10,9 +10,10 @@ import { isAnimeMeError } from '../../errors.js';
 import { invalidParameter, is } from '../../validate.js';
 import { createScheduler } from '../schedulers/index.js';
 import { readJsonObject, readVaeScaling } from './config.js';
+import { openAutoencoder, readAutoencoderFolder } from './autoencoder.js';
 import { checkImageToImageSignature, readImageToImageManifest } from './image-to-image.js';
-import { EXPORT_HINT, IMAGE_TO_IMAGE_MANIFEST, MODEL_INDEX, type PackKind } from './layout.js';
-import { checkPackFiles, createPackSessions, packExporter, sessionMetadata } from './load.js';
+import { AUTOENCODER_PARTS, EXPORT_HINT, IMAGE_TO_IMAGE_MANIFEST, MODEL_FILE, MODEL_INDEX, type PackKind } from './layout.js';
+import { checkPackFiles, createPackSessions, packExporter, packTinyVaeDir, sessionMetadata } from './load.js';
 import { invalid, missing, type PackProblem } from './problems.js';
 import { checkSignatures } from './signature.js';
 
@@ -22,6 +23,8 @@ const PROBE_SCHEDULER = 'ddim';
 export function packKind(dir: string): PackKind | undefined {
   if (existsSync(join(dir, MODEL_INDEX))) return 'stable-diffusion';
   if (existsSync(join(dir, IMAGE_TO_IMAGE_MANIFEST))) return 'image-to-image';
+  const has = (names: readonly string[]) => names.some((n) => existsSync(join(dir, n, MODEL_FILE)));
+  if (has(AUTOENCODER_PARTS.encoder) && has(AUTOENCODER_PARTS.decoder)) return 'autoencoder';
   return undefined;
 }
 
@@ -37,7 +40,19 @@ export async function verifyPack(dir: string): Promise<PackProblem[]> {
   }
   const kind = packKind(absolute);
   if (kind === 'image-to-image') return verifyImageToImage(absolute);
+  if (kind === 'autoencoder') return verifyAutoencoder(absolute, undefined);
   return verifyStableDiffusion(absolute);
+}
+
+/**
+ * An autoencoder folder (TAESD): files, config scaling, loadable networks and signatures, for a
+ * UNet with `latentChannels` (default: the folder's config, else SD's 4).
+ */
+async function verifyAutoencoder(dir: string, latentChannels: number | undefined): Promise<PackProblem[]> {
+  const channels = latentChannels ?? readAutoencoderFolder(dir).latentChannels ?? 4;
+  const { autoencoder, problems } = await openAutoencoder(dir, { graphOptimization: 'disabled' }, channels);
+  if (autoencoder) await Promise.all([autoencoder.encoder.dispose(), autoencoder.decoder.dispose()]);
+  return problems;
 }
 
 async function verifyStableDiffusion(dir: string): Promise<PackProblem[]> {
@@ -59,13 +74,19 @@ async function verifyStableDiffusion(dir: string): Promise<PackProblem[]> {
   }
   const { sessions, problems: loadProblems } = await createPackSessions(dir, { graphOptimization: 'disabled' });
   problems.push(...loadProblems);
+  let latentChannels: number | undefined;
   if (sessions) {
     try {
-      problems.push(...checkSignatures(dir, sessionMetadata(sessions)).problems);
+      const checked = checkSignatures(dir, sessionMetadata(sessions));
+      problems.push(...checked.problems);
+      latentChannels = checked.io?.unet.latentChannels;
     } finally {
       await Promise.all(Object.values(sessions).map((s) => s.dispose()));
     }
   }
+  // The optional tiny autoencoder is checked against the UNet it would feed.
+  const tiny = packTinyVaeDir(dir);
+  if (tiny) problems.push(...(await verifyAutoencoder(tiny, latentChannels)));
   return problems;
 }
 
@@ -97,6 +118,8 @@ export interface PackListing {
   exporter?: 'legacy' | 'optimum';
   /** model_index.json's `_class_name`, or the manifest's description. */
   description?: string;
+  /** Stable Diffusion packs: the pack's own tiny autoencoder folder (taesd/), if any. */
+  tinyVae?: string;
 }
 
 /**
@@ -107,17 +130,31 @@ export function listPacks(dir: string): PackListing[] {
   if (!is.string(dir) || dir.length === 0) throw invalidParameter('a models folder path', 'dir', dir);
   const root = resolve(dir);
   if (!existsSync(root) || !statSync(root).isDirectory()) return [];
-  const candidates = [root, ...readdirSync(root, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => join(root, e.name)).sort()];
+  // A pack folder lists itself only: its subfolders (networks, taesd/) are its parts.
+  const candidates = packKind(root)
+    ? [root]
+    : [root, ...readdirSync(root, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => join(root, e.name)).sort()];
   const packs: PackListing[] = [];
   for (const candidate of candidates) {
     const kind = packKind(candidate);
     if (kind === 'stable-diffusion') {
       const index = readJsonObject(join(candidate, MODEL_INDEX), 'model_index', true).value ?? {};
       const className = typeof index._class_name === 'string' ? index._class_name : undefined;
-      packs.push({ dir: candidate, name: basename(candidate), kind, exporter: packExporter(candidate, index), ...(className ? { description: className } : {}) });
+      const tinyVae = packTinyVaeDir(candidate);
+      packs.push({
+        dir: candidate,
+        name: basename(candidate),
+        kind,
+        exporter: packExporter(candidate, index),
+        ...(className ? { description: className } : {}),
+        ...(tinyVae ? { tinyVae } : {}),
+      });
     } else if (kind === 'image-to-image') {
       const { manifest } = readImageToImageManifest(candidate);
       packs.push({ dir: candidate, name: manifest?.name ?? basename(candidate), kind, ...(manifest?.description ? { description: manifest.description } : {}) });
+    } else if (kind === 'autoencoder') {
+      const { className } = readAutoencoderFolder(candidate);
+      packs.push({ dir: candidate, name: basename(candidate), kind, ...(className ? { description: className } : {}) });
     }
   }
   return packs;

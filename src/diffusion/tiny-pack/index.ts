@@ -8,11 +8,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { invalidParameter, expectOneOf, is } from '../../validate.js';
-import { IMAGE_TO_IMAGE_MANIFEST, IMAGE_TO_IMAGE_FORMAT, type ImageToImageManifest } from '../pack/layout.js';
+import { IMAGE_TO_IMAGE_MANIFEST, IMAGE_TO_IMAGE_FORMAT, TINY_VAE_DIR, type ImageToImageManifest } from '../pack/layout.js';
 import type { TinyPackDtype } from './layers.js';
 import {
   buildImageToImage,
   buildTextEncoder,
+  buildTinyVaeDecoder,
+  buildTinyVaeEncoder,
   buildUnet,
   buildVaeDecoder,
   buildVaeEncoder,
@@ -49,7 +51,17 @@ export interface TinyPackOptions {
    * for TensorRT or DirectML are. Default: dynamic axes.
    */
   staticShape?: { batch: number; height: number; width: number };
+  /**
+   * Also write a tiny autoencoder (TAESD-shaped, `AutoencoderTiny` config with scaling_factor 1.0)
+   * in `taesd/vae_encoder` + `taesd/vae_decoder`. Default true.
+   */
+  tinyVae?: boolean;
 }
+
+/** SD 1.x/2.x's VAE latent scaling factor, as the generated pack's VAE config states it. */
+const SD_VAE_SCALING_FACTOR = 0.18215;
+/** AutoencoderTiny's: its latents come out already scaled. */
+const TINY_VAE_SCALING_FACTOR = 1.0;
 
 /** SD1.5's scheduler config (diffusers `single_file_utils`), as a pack ships it. */
 export function sd15SchedulerConfig(prediction: TinyPackPrediction = 'epsilon'): Record<string, unknown> {
@@ -100,6 +112,7 @@ function checkStaticShape(value: unknown): NonNullable<TinyPackOptions['staticSh
 function checkOptions(options: TinyPackOptions): CheckedOptions {
   if (!is.plainObject(options)) throw invalidParameter('an options object', 'options', options);
   if (options.seed !== undefined && !(is.integer(options.seed) && options.seed >= 0)) throw invalidParameter('a non-negative integer', 'seed', options.seed);
+  if (options.tinyVae !== undefined && !is.bool(options.tinyVae)) throw invalidParameter('a boolean', 'tinyVae', options.tinyVae);
   const fixed = options.staticShape === undefined ? undefined : checkStaticShape(options.staticShape);
   return {
     ...(fixed ? { staticShape: fixed } : {}),
@@ -108,6 +121,7 @@ function checkOptions(options: TinyPackOptions): CheckedOptions {
     dtype: options.dtype === undefined ? 'fp32' : expectOneOf(options.dtype, 'dtype', TINY_PACK_DTYPES),
     size: options.size === undefined ? 'tiny' : expectOneOf(options.size, 'size', TINY_PACK_SIZES),
     seed: options.seed ?? 1,
+    tinyVae: options.tinyVae ?? true,
   };
 }
 
@@ -128,6 +142,8 @@ export interface TinyPackInfo {
   size: TinyPackSize;
   prediction: TinyPackPrediction;
   hiddenSize: number;
+  /** Whether taesd/ was written. */
+  tinyVae: boolean;
   /** Bytes written per network. */
   bytes: Record<string, number>;
 }
@@ -187,7 +203,7 @@ export function writeTinyPack(dir: string, options: TinyPackOptions = {}): TinyP
       layers_per_block: 1,
       out_channels: 3,
       sample_size: o.size === 'bench' ? 512 : 64,
-      scaling_factor: 0.18215,
+      scaling_factor: SD_VAE_SCALING_FACTOR,
     };
     writeJson(join(dir, 'vae_encoder/config.json'), vaeConfig);
     writeJson(join(dir, 'vae_decoder/config.json'), vaeConfig);
@@ -219,7 +235,35 @@ export function writeTinyPack(dir: string, options: TinyPackOptions = {}): TinyP
       vocab_size: tokenizer.vocabSize,
     });
   }
-  return { dir, variant: o.variant, dtype: o.dtype, size: o.size, prediction: o.prediction, hiddenSize: spec.hiddenSize, bytes };
+  if (o.tinyVae) {
+    // diffusers' AutoencoderTiny config (madebyollin/taesd), with this pack's sizes. Written in both
+    // layouts' manner: the config next to each network, as optimum does.
+    const tinyConfig = {
+      _class_name: 'AutoencoderTiny',
+      _diffusers_version: '0.30.0',
+      act_fn: 'relu',
+      decoder_block_out_channels: [spec.vaeChannels, spec.vaeChannels, spec.vaeChannels, spec.vaeChannels],
+      encoder_block_out_channels: [spec.vaeChannels, spec.vaeChannels, spec.vaeChannels, spec.vaeChannels],
+      force_upcast: false,
+      in_channels: 3,
+      latent_channels: spec.latentChannels,
+      latent_magnitude: 3,
+      latent_shift: 0.5,
+      num_decoder_blocks: [3, 3, 3, 1],
+      num_encoder_blocks: [1, 3, 3, 3],
+      out_channels: 3,
+      scaling_factor: TINY_VAE_SCALING_FACTOR,
+      upsample_fn: 'nearest',
+      upsampling_scaling_factor: 2,
+    };
+    const parts = { vae_encoder: buildTinyVaeEncoder(spec, SD_VAE_SCALING_FACTOR), vae_decoder: buildTinyVaeDecoder(spec, SD_VAE_SCALING_FACTOR) };
+    for (const [part, model] of Object.entries(parts)) {
+      writeFile(dir, `${TINY_VAE_DIR}/${part}/model.onnx`, model);
+      writeJson(join(dir, TINY_VAE_DIR, part, 'config.json'), tinyConfig);
+      bytes[`${TINY_VAE_DIR}/${part}`] = model.byteLength;
+    }
+  }
+  return { dir, variant: o.variant, dtype: o.dtype, size: o.size, prediction: o.prediction, hiddenSize: spec.hiddenSize, tinyVae: o.tinyVae, bytes };
 }
 
 export interface TinyImageToImagePackOptions {

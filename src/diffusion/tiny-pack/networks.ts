@@ -271,6 +271,49 @@ export function buildVaeDecoder(spec: TinyNetworkSpec): Uint8Array {
   return encodeNetwork(ctx, 'anime-me tiny AutoencoderKL decoder (generated, seeded weights)');
 }
 
+/**
+ * Tiny autoencoder (TAESD-shaped, diffusers `AutoencoderTiny` signature): sample [B, 3, H, W] in
+ * [−1, 1] → latent_sample [B, 4, H/8, W/8], already in the UNet's latent scale (a real TAESD is
+ * trained to give SD's scaled latents directly, so its config says scaling_factor 1.0). Here that
+ * means the colour transform of the pack's VAE times the pack VAE's `latentScale`, plus a
+ * strided-conv branch of its own; so its latents land near the pack VAE's scaled ones.
+ */
+export function buildTinyVaeEncoder(spec: TinyNetworkSpec, latentScale: number): Uint8Array {
+  const ctx = createLayerContext(createGraphBuilder({ name: 'taesd_encoder' }), spec.dtype, spec.seed + 8);
+  const { g } = ctx;
+  const d = dims(spec);
+  const L = spec.latentChannels;
+  const c = spec.vaeChannels;
+  const image = floatInput(ctx, 'sample', [d.batch, 3, d.pixelHeight, d.pixelWidth]);
+  const pooled = g.node('AveragePool', [image], { kernel_shape: [8, 8], strides: [8, 8] });
+  const colour = vaeColourTransform(spec.seed, L).forward.map((v) => v * latentScale);
+  const base = g.node('Conv', [pooled, param(ctx, 'encoder.colour.weight', [L, 3, 1, 1], colour)], { kernel_shape: [1, 1] });
+  let h = silu(ctx, conv(ctx, 'encoder.layers.0', image, 3, c, { stride: 2 }));
+  h = silu(ctx, conv(ctx, 'encoder.layers.1', h, c, c, { stride: 2 }));
+  h = silu(ctx, conv(ctx, 'encoder.layers.2', h, c, c, { stride: 2 }));
+  const detail = conv(ctx, 'encoder.layers.3', h, c, L, { kernel: 1, gain: 0.05 });
+  floatOutput(ctx, g.node('Add', [base, detail]), 'latent_sample', [d.batch, L, d.latentHeight, d.latentWidth]);
+  return encodeNetwork(ctx, 'anime-me tiny AutoencoderTiny (TAESD-shaped) encoder (generated, seeded weights)');
+}
+
+/** latent_sample [B, 4, h, w] (scaled latents) → sample [B, 3, 8h, 8w]; clamps its input with tanh(x/3)·3 as TAESD's decoder does. */
+export function buildTinyVaeDecoder(spec: TinyNetworkSpec, latentScale: number): Uint8Array {
+  const ctx = createLayerContext(createGraphBuilder({ name: 'taesd_decoder' }), spec.dtype, spec.seed + 9);
+  const { g } = ctx;
+  const d = dims(spec);
+  const L = spec.latentChannels;
+  const c = spec.vaeChannels;
+  const latent = floatInput(ctx, 'latent_sample', [d.batch, L, d.height, d.width]);
+  const clamped = g.node('Mul', [g.node('Tanh', [g.node('Mul', [latent, scalar(ctx, 'third', 1 / 3)])]), scalar(ctx, 'three', 3)]);
+  const inverse = vaeColourTransform(spec.seed, L).inverse.map((v) => v / latentScale);
+  const base = upsample(ctx, g.node('Conv', [clamped, param(ctx, 'decoder.colour.weight', [3, L, 1, 1], inverse)], { kernel_shape: [1, 1] }), 8, 'linear');
+  let h = silu(ctx, conv(ctx, 'decoder.layers.0', clamped, L, c));
+  for (let i = 0; i < 3; i++) h = silu(ctx, conv(ctx, `decoder.layers.${i + 1}`, upsample(ctx, h, 2), c, c));
+  const detail = conv(ctx, 'decoder.layers.4', h, c, 3, { gain: 0.1 });
+  floatOutput(ctx, g.node('Add', [base, detail]), 'sample', [d.batch, 3, d.imageHeight, d.imageWidth]);
+  return encodeNetwork(ctx, 'anime-me tiny AutoencoderTiny (TAESD-shaped) decoder (generated, seeded weights)');
+}
+
 /** AnimeGAN-style feed-forward generator: input [1, 3, H, W] in [−1, 1] → output, same shape and range. */
 export function buildImageToImage(dtype: TinyPackDtype, seed: number, channels: number): Uint8Array {
   const ctx = createLayerContext(createGraphBuilder({ name: 'generator' }), dtype, seed + 5);
