@@ -20,7 +20,8 @@ export async function runModels(args: string[]): Promise<number> {
         return 0;
       }
       for (const pack of packs) {
-        process.stdout.write(`${pack.name}\t${pack.kind}${pack.exporter ? ` (${pack.exporter})` : ''}\t${pack.dir}${pack.description ? `\t${pack.description}` : ''}\n`);
+        const parts = [pack.name, `${pack.kind}${pack.exporter ? ` (${pack.exporter})` : ''}${pack.tinyVae ? ' + tiny VAE' : ''}`, pack.dir, ...(pack.description ? [pack.description] : [])];
+        process.stdout.write(`${parts.join('\t')}\n`);
       }
       return 0;
     }

@@ -132,3 +132,20 @@ test('the diffusion engine runs end to end on a generated tiny pack; models veri
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /needs --model/);
 });
+
+test('models list names each pack with its kind, and says when it carries a tiny VAE', async () => {
+  const models = path.join(dir, 'models-list');
+  writeTinyPack(path.join(models, 'with-taesd'));
+  writeTinyPack(path.join(models, 'plain'), { tinyVae: false });
+  const listed = await runCli(['models', 'list', models]);
+  assert.equal(listed.code, 0, listed.stderr);
+  const rows = listed.stdout.trim().split('\n').map((line) => line.split('\t'));
+  assert.deepEqual(rows.map((r) => r[0]), ['plain', 'with-taesd']);
+  assert.match(rows[0]![1]!, /^stable-diffusion/);
+  assert.doesNotMatch(rows[0]![1]!, /tiny VAE/);
+  assert.match(rows[1]![1]!, /^stable-diffusion.* \+ tiny VAE$/);
+  assert.equal(rows[1]![2], path.join(models, 'with-taesd'));
+  const empty = await runCli(['models', 'list', path.join(dir, 'no-such-folder')]);
+  assert.equal(empty.code, 0);
+  assert.match(empty.stdout, /no model packs in/);
+});
