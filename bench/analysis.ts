@@ -83,7 +83,7 @@ for (const [i, image] of images.entries()) {
 }
 await analyser.dispose();
 
-const keys = ['detect', 'detect.face', 'detect.body', 'describe', 'tiles', 'objects', 'detect.object', 'mask', 'skinTone', 'people', 'downscale'];
+const keys = ['detect', 'detect.face', 'detect.body', 'describe', 'tiles', 'multipose', 'heads', 'objects', 'detect.object', 'mask', 'skinTone', 'people', 'downscale'];
 const seen = keys.filter((k) => perPhoto.some((p) => p.timings[k] !== undefined));
 const lines = [
   `# Analyse stage: ${width}×${height}, options ${JSON.stringify(options)}, ${runs} warm runs per photo (${fromCorpus ? 'corpus subset' : 'fixtures'})`,
@@ -99,6 +99,8 @@ const lines = [
   `| **median** | | **${Math.round(median(perPhoto.map((p) => p.ms)))}** | ${Math.round(median(perPhoto.map((p) => p.cpuMs)))} | ${seen.map((k) => Math.round(median(perPhoto.map((p) => p.timings[k] ?? 0)))).join(' | ')} |`,
   '',
   'detect = face detector + mesh + iris + emotion + pose in one human.detect() (detect.face / detect.body are human\'s own split);',
-  'describe = age/gender heads on up to 3 faces; tiles = extra face passes for small faces; objects = centernet (pets, person boxes).',
+  'describe = age/gender heads on up to 3 faces (faceres + grayscale CNN, faceres-deep on the largest when they leave age or gender open);',
+  'tiles = extra face passes for small faces; multipose = movenet-multipose when 2+ people are likely; heads = face passes on magnified',
+  'head squares of people without a face; objects = centernet (pets, person boxes).',
 ];
 process.stdout.write(`${lines.join('\n')}\n`);

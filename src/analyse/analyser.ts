@@ -27,7 +27,10 @@ import { AnimeMeError } from '../errors.js';
 import { expectIntegerInRange, expectNumberInRange, expectOneOf, invalidParameter, is } from '../validate.js';
 import { landmarksFromMesh } from './face-regions.js';
 import { boxArea, boxCentre, boxContains, boxOfPoints, centroid, clipBox, intersectionArea, visibleShare } from './geometry.js';
-import { fuseGender, UNCERTAIN_GENDER_AGES } from './gender.js';
+import { fuseGenderVotes, UNCERTAIN_GENDER_AGES } from './gender.js';
+import { ageBucketOf, fuseAge } from './age.js';
+import { faceVotes, type FaceVoteOptions, type Tensor } from './face-attributes.js';
+import { detectBodies, type DetectedBody } from './multipose.js';
 import { loadHuman, type LoadedHuman } from './human-loader.js';
 import { sceneTypeOf } from './scene-type.js';
 import { buildApproximateMask, splitMaskByPerson, constrainMaskToBoxes } from './person-mask.js';
@@ -35,8 +38,17 @@ import { downscaleToMaxSide, resizeMask } from './resize.js';
 import { measureFaceSkinTone } from './face-skin.js';
 
 export { sceneTypeOf } from './scene-type.js';
+export { ageBucketOf } from './age.js';
+
+/** A face as the analyser returns it: FaceAnalysis plus faceres's identity descriptor, when it ran on that face. */
+export interface AnalysedFace extends FaceAnalysis {
+  /** 1024-d faceres descriptor (compare with cosine similarity); only on the faces age/gender ran on. */
+  embedding?: number[];
+}
 
 export const OBJECT_DETECTION_MODES = ['auto', 'always', 'never'] as const;
+export const MULTI_POSE_MODES = ['auto', 'always', 'never'] as const;
+export type MultiPoseMode = (typeof MULTI_POSE_MODES)[number];
 export type ObjectDetectionMode = (typeof OBJECT_DETECTION_MODES)[number];
 const AGE_BUCKETS: readonly AgeBucket[] = ['child', 'teen', 'adult', 'elderly'];
 
@@ -46,24 +58,36 @@ export interface AnalyserOptions {
   /** Age and gender run on at most this many faces, largest first (default 3); faceres costs ~80–150 ms a face. */
   maxDescribedFaces?: number;
   /**
+   * Of those, the largest this many may also get faceres-deep (the better age model, ~100–150 ms a face) when it is
+   * vendored, if faceres and the grayscale CNN leave age bucket or gender open (see face-attributes.ts). Default 1:
+   * the face the description leads with; 0 = faceres only.
+   */
+  deepAgeFaces?: number;
+  /**
    * When to run the object/pet detector (centernet, ~150–300 ms). 'auto' (default) skips it when a face fills
    * enough of the frame (a close portrait) that a pet or a faceless person is unlikely to matter.
    */
   objects?: ObjectDetectionMode;
+  /**
+   * When to run the vendored movenet-multipose (~100–230 ms) instead of keeping the single-person pose: 'auto'
+   * (default) when two faces or two confident person boxes make more than one person likely.
+   */
+  multiPose?: MultiPoseMode;
   /** Build a person mask (default true): the vendored selfie model when present, else shapes from face and pose. */
   personMask?: boolean;
   /** A single person's gender must be at least this sure (0.5–1) to name the scene single-male/female (default 0.7). */
   minGenderConfidence?: number;
   /**
    * Age buckets in which a face's gender is reported with confidence at most 0.6 (below the describer's 0.7), so
-   * the photo is described without gendered words (default ['child', 'elderly']: see gender.ts; [] to name gender
-   * at every age).
+   * the photo is described without gendered words (default ['elderly']; children instead need every gender model to
+   * agree: see gender.ts; [] to name gender on the models' evidence at every age).
    */
   uncertainGenderAges?: readonly AgeBucket[];
   /**
-   * When the faces found are near the face detector's size limit (a group seen from afar) and the object detector
-   * sees a person whose face was not found, look again on 2×2 overlapping tiles (default true; +150–400 ms on such
-   * photos only; needs the object detector to have run).
+   * Look again for faces that were missed (default true): on 2×2 overlapping tiles when the faces found are near
+   * the face detector's size limit (a group seen from afar) and the object detector sees a person whose face was not
+   * found (+150–400 ms on such photos only), and in a magnified square around the head of every person box or
+   * multipose body that holds no face (+40–100 ms a person).
    */
   findSmallFaces?: boolean;
   /** Folder with human's default models (default: @vladmandic/human/models). */
@@ -75,7 +99,9 @@ export interface AnalyserOptions {
 const DEFAULTS = {
   maxSide: 640,
   maxDescribedFaces: 3,
+  deepAgeFaces: 1,
   objects: 'auto' as ObjectDetectionMode,
+  multiPose: 'auto' as MultiPoseMode,
   personMask: true,
   minGenderConfidence: 0.7,
   uncertainGenderAges: UNCERTAIN_GENDER_AGES,
@@ -120,10 +146,12 @@ const UNSURE_ATTRIBUTE_CONFIDENCE = 0.6;
 const MIN_TILE_PERSON_SCORE = 0.3;
 /** Tiles are this share of the photo's width and height (2×2, overlapping by a fifth so no face is cut in all). */
 const TILE_SHARE = 0.6;
+/** At most this many head squares are searched again (each costs one face-detector pass, ~40–100 ms). */
+const MAX_HEAD_REGIONS = 6;
+/** Head squares are magnified to at least this side before detection (the face mesh then gets more pixels too). */
+const HEAD_REGION_SIDE = 256;
 
 const EXPRESSIONS: readonly Expression[] = ['neutral', 'happy', 'sad', 'angry', 'surprise', 'fear', 'disgust'];
-
-type Tensor = { shape: number[]; dispose(): void; data(): Promise<ArrayLike<number>> };
 
 // human keeps one config and mutates it on every detect(): serialise calls so two analyses never interleave.
 let queue: Promise<unknown> = Promise.resolve();
@@ -134,7 +162,7 @@ function serialise<T>(task: () => Promise<T>): Promise<T> {
 }
 
 type ResolvedOptions = Required<
-  Pick<AnalyserOptions, 'maxSide' | 'maxDescribedFaces' | 'objects' | 'personMask' | 'minGenderConfidence' | 'uncertainGenderAges' | 'findSmallFaces'>
+  Pick<AnalyserOptions, 'maxSide' | 'maxDescribedFaces' | 'deepAgeFaces' | 'objects' | 'multiPose' | 'personMask' | 'minGenderConfidence' | 'uncertainGenderAges' | 'findSmallFaces'>
 > &
   Pick<AnalyserOptions, 'modelsDir' | 'vendoredModelsDir'>;
 
@@ -146,7 +174,9 @@ function validateOptions(options: unknown): ResolvedOptions {
     maxSide: o.maxSide === undefined ? DEFAULTS.maxSide : expectIntegerInRange(o.maxSide, 'maxSide', 128, 4096),
     maxDescribedFaces:
       o.maxDescribedFaces === undefined ? DEFAULTS.maxDescribedFaces : expectIntegerInRange(o.maxDescribedFaces, 'maxDescribedFaces', 0, 30),
+    deepAgeFaces: o.deepAgeFaces === undefined ? DEFAULTS.deepAgeFaces : expectIntegerInRange(o.deepAgeFaces, 'deepAgeFaces', 0, 30),
     objects: o.objects === undefined ? DEFAULTS.objects : expectOneOf(o.objects, 'objects', OBJECT_DETECTION_MODES),
+    multiPose: o.multiPose === undefined ? DEFAULTS.multiPose : expectOneOf(o.multiPose, 'multiPose', MULTI_POSE_MODES),
     personMask: DEFAULTS.personMask,
     uncertainGenderAges: DEFAULTS.uncertainGenderAges,
     findSmallFaces: DEFAULTS.findSmallFaces,
@@ -196,93 +226,28 @@ function checkAbort(context: StageContext | undefined): void {
   if (context?.signal?.aborted) throw new AnimeMeError('CANCELLED', 'Analysis was cancelled');
 }
 
-export function ageBucketOf(years: number): AgeBucket {
-  if (years < 13) return 'child';
-  if (years < 20) return 'teen';
-  if (years < 65) return 'adult';
-  return 'elderly';
-}
-
-/**
- * faceres gives no age uncertainty, so confidence grows with the distance from the bucket's edges.
- * Teens are capped low: on the shared corpus faceres got 1 of 5 teens right.
- */
-export function ageConfidence(years: number): number {
-  const bucket = ageBucketOf(years);
-  const margin =
-    bucket === 'child' ? 13 - years : bucket === 'teen' ? Math.min(years - 13, 20 - years) : bucket === 'adult' ? Math.min(years - 20, 65 - years) : years - 65;
-  const c = 0.4 + 0.5 * Math.min(1, Math.max(0, margin) / 8);
-  return Math.round((bucket === 'teen' ? Math.min(c, 0.4) : c) * 100) / 100;
-}
-
 interface Description {
-  gender: Estimate<Gender>;
-  age: Estimate<{ years: number; bucket: AgeBucket }>;
+  gender?: Estimate<Gender>;
+  age?: Estimate<{ years: number; bucket: AgeBucket }>;
+  embedding?: Float32Array;
+  deepRan: boolean;
 }
 
-/**
- * Age and gender of one face crop (human's 0..1 float face tensor): faceres for age and gender, mirroring human's
- * own post-processing (age from 100 bins with sub-bin refinement), plus the vendored grayscale gender CNN as a
- * second opinion when present (see gender.ts for how the two are fused).
- */
-async function describeFace(loaded: LoadedHuman, faceTensor: Tensor, uncertainAges: readonly AgeBucket[]): Promise<Description | undefined> {
-  const model = (loaded.human.models.models as Record<string, unknown>).faceres as
-    | { inputs: { shape?: number[] }[]; execute(x: unknown): Tensor[] }
-    | null
-    | undefined;
-  const shape = model?.inputs[0]?.shape;
-  if (!model || !shape) return undefined;
-  const tf = loaded.tf;
-  const outputs = tf.tidy(() => {
-    const input = faceTensor.shape.length === 3 ? tf.expandDims(faceTensor as never, 0) : (faceTensor as never);
-    const resized = tf.image.resizeBilinear(input as never, [shape[2], shape[1]], false);
-    return model.execute(tf.mul(resized, 255)) as unknown as never;
-  }) as unknown as Tensor[];
-  let pMale: number;
-  let years: number;
-  try {
-    const genderT = outputs.find((t) => t.shape[1] === 1);
-    const ageT = outputs.find((t) => t.shape[1] === 100);
-    if (!genderT || !ageT) return undefined;
-    pMale = (await genderT.data())[0];
-    const bins = await ageT.data();
-    let best = 0;
-    for (let i = 1; i < bins.length; i++) if (bins[i] > bins[best]) best = i;
-    const prev = best > 0 ? bins[best - 1] : 0;
-    const next = best < bins.length - 1 ? bins[best + 1] : 0;
-    years = Math.max(0, Math.round(prev > next ? 10 * best - 100 * prev : 10 * best + 100 * next) / 10);
-  } finally {
-    for (const t of outputs) t.dispose();
-  }
-  if (!Number.isFinite(years)) return undefined;
-  const bucket = ageBucketOf(years);
-  const second = loaded.genderModel ? await secondOpinionMale(loaded, faceTensor) : undefined;
-  const gender = fuseGender(pMale, second, { bucket, uncertainAges });
-  if (!gender) return undefined;
-  return { gender, age: { value: { years, bucket }, confidence: ageConfidence(years) } };
-}
-
-/** P(male) from the vendored 64×64 grayscale gender CNN (face_classification), preprocessed as human does. */
-async function secondOpinionMale(loaded: LoadedHuman, faceTensor: Tensor): Promise<number | undefined> {
-  const model = loaded.genderModel;
-  const shape = model?.inputs[0]?.shape;
-  if (!model || !shape) return undefined;
-  const tf = loaded.tf;
-  const out = tf.tidy(() => {
-    const input = faceTensor.shape.length === 3 ? tf.expandDims(faceTensor as never, 0) : (faceTensor as never);
-    const resized = tf.image.resizeBilinear(input as never, [shape[1], shape[2]], false);
-    // Luma in -1..1: the model was trained on grayscale faces, which is also why it leans less on skin colour.
-    const gray = tf.sum(tf.mul(resized, tf.tensor1d([0.2989, 0.587, 0.114])), -1, true);
-    return model.execute(tf.mul(tf.sub(gray, 0.5), 2)) as never;
-  }) as unknown as Tensor;
-  try {
-    const probabilities = await out.data();
-    const female = probabilities[0];
-    const male = probabilities[1];
-    return female + male > 0 ? male / (female + male) : undefined;
-  } finally {
-    out.dispose();
-  }
+/** Age, gender and descriptor of one face crop from every available model (face-attributes.ts), then fused. */
+async function describeFace(loaded: LoadedHuman, faceTensor: Tensor, deep: FaceVoteOptions['deep'], uncertainAges: readonly AgeBucket[]): Promise<Description | undefined> {
+  const votes = await faceVotes(loaded, faceTensor, { deep, embedding: true });
+  const age = fuseAge(votes.faceres?.years, votes.faceresDeep?.years);
+  const gender = fuseGenderVotes(
+    { faceres: votes.faceres?.pMale, faceresDeep: votes.faceresDeep?.pMale, grayscale: votes.grayscale },
+    { bucket: age?.value.bucket, uncertainAges },
+  );
+  if (!age && !gender) return undefined;
+  return {
+    ...(gender ? { gender } : {}),
+    ...(age ? { age } : {}),
+    ...(votes.embedding ? { embedding: votes.embedding } : {}),
+    deepRan: votes.faceresDeep !== undefined,
+  };
 }
 
 function toBox(b: readonly number[], sx: number, sy: number): Box {
@@ -420,8 +385,9 @@ function personFromFace(
   }
   const person: PersonAnalysis = { box, face: faceAnalysis };
   if (description) {
-    person.gender = description.gender;
-    person.age = description.age;
+    if (description.gender) person.gender = description.gender;
+    if (description.age) person.age = description.age;
+    if (description.embedding) (faceAnalysis as AnalysedFace).embedding = Array.from(description.embedding);
   }
   const top = raw.emotion?.[0];
   if (top && EXPRESSIONS.includes(top.emotion as Expression)) {
@@ -459,32 +425,46 @@ function acceptedFace(f: FaceResult): boolean {
   return boxScore >= MIN_FACE_BOX_SCORE && boxScore + (f.faceScore ?? 0) >= MIN_FACE_SCORE_SUM && f.mesh.length >= 468;
 }
 
+/** A square (or tile) of the working image to look for faces in again, magnified. */
+interface Region {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
 /**
- * Face detection again on 2×2 overlapping tiles, each seen by the detector at ~1.7× the magnification of the whole
- * photo. Returns accepted faces not already found (centre outside every known face box), in working-image pixels,
- * with their crop tensors (the caller disposes them).
+ * Face detection again on regions of the working image, each resized so its long side is at least `minSide` px
+ * (blazeface squeezes whatever it gets to 256², so a small region is seen magnified). Returns accepted faces not
+ * already found (centre outside every known face box), in working-image pixels, with their crop tensors (the caller
+ * disposes them).
  */
-async function detectInTiles(loaded: LoadedHuman, input: Tensor, work: { width: number; height: number }, known: number[][]): Promise<FaceResult[]> {
+async function detectInRegions(loaded: LoadedHuman, input: Tensor, regions: Region[], known: number[][], minSide = 0): Promise<FaceResult[]> {
   const tf = loaded.tf;
-  const tw = Math.round(work.width * TILE_SHARE);
-  const th = Math.round(work.height * TILE_SHARE);
   const boxes = known.map((b) => [...b]);
   const found: FaceResult[] = [];
-  for (const [x, y] of [
-    [0, 0],
-    [work.width - tw, 0],
-    [0, work.height - th],
-    [work.width - tw, work.height - th],
-  ]) {
-    const tile = tf.slice(input as never, [0, y, x, 0], [1, th, tw, 3]) as unknown as Tensor;
+  for (const region of regions) {
+    const x = Math.max(0, Math.round(region.x));
+    const y = Math.max(0, Math.round(region.y));
+    const w = Math.min(input.shape[2] - x, Math.round(region.width));
+    const h = Math.min(input.shape[1] - y, Math.round(region.height));
+    if (w < 8 || h < 8) continue;
+    const scale = Math.max(1, minSide / Math.max(w, h));
+    const crop = tf.tidy(() => {
+      const slice = tf.slice(input as never, [0, y, x, 0], [1, h, w, 3]);
+      if (scale === 1) return slice as never;
+      return tf.cast(tf.image.resizeBilinear(slice as never, [Math.round(h * scale), Math.round(w * scale)]), 'int32') as never;
+    }) as unknown as Tensor;
     let result: Result;
     try {
-      result = await loaded.human.detect(tile as never, detectConfig({ face: true, body: false, object: false, faceDetails: false }));
+      result = await loaded.human.detect(crop as never, detectConfig({ face: true, body: false, object: false, faceDetails: false }));
     } finally {
-      tile.dispose();
+      crop.dispose();
     }
+    const sxCrop = w / Math.round(w * scale);
+    const syCrop = h / Math.round(h * scale);
     for (const f of result.face) {
-      const box = [f.box[0] + x, f.box[1] + y, f.box[2], f.box[3]];
+      const box = [f.box[0] * sxCrop + x, f.box[1] * syCrop + y, f.box[2] * sxCrop, f.box[3] * syCrop];
       const cx = box[0] + box[2] / 2;
       const cy = box[1] + box[3] / 2;
       const duplicate = boxes.some((b) => cx >= b[0] && cx <= b[0] + b[2] && cy >= b[1] && cy <= b[1] + b[3]);
@@ -493,10 +473,52 @@ async function detectInTiles(loaded: LoadedHuman, input: Tensor, work: { width: 
         continue;
       }
       boxes.push(box);
-      found.push({ ...f, box: box as FaceResult['box'], mesh: f.mesh.map((m) => [m[0] + x, m[1] + y, m[2]] as FaceResult['mesh'][number]) });
+      found.push({
+        ...f,
+        box: box as FaceResult['box'],
+        mesh: f.mesh.map((m) => [m[0] * sxCrop + x, m[1] * syCrop + y, m[2]] as FaceResult['mesh'][number]),
+      });
     }
   }
   return found;
+}
+
+/** 2×2 overlapping tiles, each seen by the detector at ~1.7× the magnification of the whole photo. */
+function tilesOf(work: { width: number; height: number }): Region[] {
+  const tw = Math.round(work.width * TILE_SHARE);
+  const th = Math.round(work.height * TILE_SHARE);
+  return [
+    [0, 0],
+    [work.width - tw, 0],
+    [0, work.height - th],
+    [work.width - tw, work.height - th],
+  ].map(([x, y]) => ({ x, y, width: tw, height: th }));
+}
+
+const HEAD_PARTS = new Set(['nose', 'leftEye', 'rightEye', 'leftEar', 'rightEar']);
+
+/**
+ * Where a person's head should be, as a square to search: around the pose's head keypoints when seen (sized from
+ * the shoulders, a head being about half the shoulder span), else the top of the person box.
+ */
+export function headRegionOf(person: Box, pose: Keypoint[] | undefined, size: { width: number; height: number }): Region {
+  const seen = (pose ?? []).filter((k) => k.score >= MIN_KEYPOINT_SCORE);
+  const head = seen.filter((k) => HEAD_PARTS.has(k.part));
+  const shoulders = seen.filter((k) => k.part === 'leftShoulder' || k.part === 'rightShoulder');
+  const span = shoulders.length === 2 ? Math.abs(shoulders[0].position.x - shoulders[1].position.x) : 0;
+  let side = Math.max(span * 1.6, Math.min(person.width, person.height) * 0.6, 24);
+  let cx = person.x + person.width / 2;
+  let cy = person.y + side * 0.4;
+  if (head.length > 0) {
+    const c = centroid(head.map((k) => k.position));
+    cx = c.x;
+    cy = c.y;
+    side = Math.max(side, 3 * Math.max(...head.map((k) => Math.hypot(k.position.x - c.x, k.position.y - c.y))));
+  }
+  side = Math.min(side, size.width, size.height);
+  const x = Math.min(Math.max(0, cx - side / 2), size.width - side);
+  const y = Math.min(Math.max(0, cy - side / 2), size.height - side);
+  return { x, y, width: side, height: side };
 }
 
 export function createAnalyser(options?: AnalyserOptions): Analyser {
@@ -588,7 +610,7 @@ export function createAnalyser(options?: AnalyserOptions): Analyser {
       );
       if (settings.findSmallFaces && smallFaces && facelessPerson) {
         progress(0.4, 'looking for small faces');
-        for (const f of await detectInTiles(loaded, input, work, faces.map((c) => c.raw.box))) {
+        for (const f of await detectInRegions(loaded, input, tilesOf(work), faces.map((c) => c.raw.box))) {
           rawFaces.push(f);
           const box = toBox(f.box, sx, sy);
           faces.push({ raw: f, box, area: boxArea(box) });
@@ -596,24 +618,81 @@ export function createAnalyser(options?: AnalyserOptions): Analyser {
         lap('tiles');
         checkAbort(context);
       }
+
+      // Bodies: human's single-person movenet from the first pass, or multipose when more than one person is likely
+      // (two faces, or two confident person boxes), so every person gets keypoints. Work-image pixels.
+      let bodies: DetectedBody[] = first.body
+        .filter((b) => b.score >= MIN_BODY_SCORE)
+        .map((b) => ({
+          score: b.score,
+          box: toBox(b.box, 1, 1),
+          keypoints: b.keypoints.map((k) => ({ part: k.part, position: { x: k.position[0], y: k.position[1] }, score: round2(k.score) })),
+        }));
+      const confidentPersonBoxes = rawObjects.filter((o) => o.label === 'person' && o.score >= MIN_PERSON_BOX_SCORE).length;
+      const likelyGroup = faces.length >= 2 || confidentPersonBoxes >= 2;
+      if (loaded.multiposeModel && (settings.multiPose === 'always' || (settings.multiPose === 'auto' && likelyGroup))) {
+        progress(0.45, 'detecting poses');
+        const multi = await detectBodies(loaded, input, MIN_BODY_SCORE);
+        if (multi) {
+          // Keep the single-person model's body when multipose has none where it is (it is surer on small figures).
+          const single = bodies.filter((b) => !multi.some((m) => boxContains(m.box, boxCentre(b.box))));
+          bodies = [...multi, ...single];
+          models.push('google/movenet-multipose');
+        }
+        lap('multipose');
+        checkAbort(context);
+      }
+
+      // People seen by the object or pose model whose face was not found (small, turned, far away): look for it
+      // again in a magnified square around where their head should be. Only person boxes sure enough to be counted
+      // (a weak "person" on a dog is not worth a detector pass).
+      if (settings.findSmallFaces) {
+        const holdsFace = (r: Box) => faces.some((f) => boxContains(r, boxCentre(toBox(f.raw.box, 1, 1))));
+        const personRegions: { box: Box; pose?: Keypoint[] }[] = [
+          ...rawObjects.filter((o) => o.label === 'person' && o.score >= MIN_PERSON_BOX_SCORE).map((o) => ({ box: toBox(o.box, 1, 1) })),
+          ...bodies.map((b) => ({ box: b.box, pose: b.keypoints })),
+        ];
+        const heads = personRegions
+          .map((r) => headRegionOf(r.box, r.pose, work))
+          .filter((h) => !holdsFace(h))
+          .filter((h, i, all) => !all.slice(0, i).some((o) => intersectionArea(o, h) > 0.5 * boxArea(h)))
+          .slice(0, MAX_HEAD_REGIONS);
+        if (heads.length > 0) {
+          progress(0.48, 'looking for missed faces');
+          for (const f of await detectInRegions(loaded, input, heads, faces.map((c) => c.raw.box), HEAD_REGION_SIDE)) {
+            rawFaces.push(f);
+            const box = toBox(f.box, sx, sy);
+            faces.push({ raw: f, box, area: boxArea(box) });
+          }
+          lap('heads');
+          checkAbort(context);
+        }
+      }
       faces.sort((a, b) => b.area - a.area);
 
       // Age and gender for the largest faces only: cost grows by ~100 ms a face.
       progress(0.5, 'describing faces');
       const descriptions = new Map<FaceCandidate, Description>();
-      for (const face of faces.slice(0, settings.maxDescribedFaces)) {
+      let deepRan = false;
+      for (const [rank, face] of faces.slice(0, settings.maxDescribedFaces).entries()) {
         if (!face.raw.tensor) continue;
-        const d = await describeFace(loaded, face.raw.tensor as unknown as Tensor, settings.uncertainGenderAges);
-        if (!d) continue;
         const meshBox = boxOfPoints(face.raw.mesh.map((m) => ({ x: m[0], y: m[1] })));
-        if (visibleShare(meshBox, work.width, work.height) < MIN_VISIBLE_FACE_SHARE) {
-          d.gender.confidence = Math.min(d.gender.confidence, UNSURE_ATTRIBUTE_CONFIDENCE);
-          d.age.confidence = Math.min(d.age.confidence, UNSURE_ATTRIBUTE_CONFIDENCE);
+        const cut = visibleShare(meshBox, work.width, work.height) < MIN_VISIBLE_FACE_SHARE;
+        // A face cut by the border gets unsure answers whatever the models say, so the costly one is not run on it.
+        const deep = rank < settings.deepAgeFaces && !cut ? 'when-unsure' : 'never';
+        const d = await describeFace(loaded, face.raw.tensor as unknown as Tensor, deep, settings.uncertainGenderAges);
+        if (!d) continue;
+        deepRan ||= d.deepRan;
+        if (cut) {
+          if (d.gender) d.gender.confidence = Math.min(d.gender.confidence, UNSURE_ATTRIBUTE_CONFIDENCE);
+          if (d.age) d.age.confidence = Math.min(d.age.confidence, UNSURE_ATTRIBUTE_CONFIDENCE);
         }
         descriptions.set(face, d);
       }
       disposeFaceTensors(rawFaces);
-      if (descriptions.size > 0) models.push('human/faceres', ...(loaded.genderModel ? ['face_classification/gender'] : []));
+      if (descriptions.size > 0) {
+        models.push('human/faceres', ...(loaded.genderModel ? ['face_classification/gender'] : []), ...(deepRan ? ['hse/faceres-deep'] : []));
+      }
       lap('describe');
       checkAbort(context);
 
@@ -639,38 +718,51 @@ export function createAnalyser(options?: AnalyserOptions): Analyser {
       const pets: DetectedObject[] = petCandidates.filter((p) => countedFaces.length === 0 || p.score >= MIN_PET_SCORE_WITH_PEOPLE);
 
       // People: one per counted face; without faces, person boxes or the single pose stand in (shared note).
-      const bodyRaw = first.body.find((b) => b.score >= MIN_BODY_SCORE);
-      const pose: Keypoint[] | undefined = bodyRaw?.keypoints.map((k) => ({
-        part: k.part,
-        position: { x: k.position[0] * sx, y: k.position[1] * sy },
-        score: round2(k.score),
+      const poses: { score: number; box: Box; pose: Keypoint[] }[] = bodies.map((b) => ({
+        score: b.score,
+        box: clipBox(toBox([b.box.x, b.box.y, b.box.width, b.box.height], sx, sy), image.width, image.height),
+        pose: b.keypoints.map((k) => ({ part: k.part, position: { x: k.position.x * sx, y: k.position.y * sy }, score: k.score })),
       }));
-      const poseOwner = pose ? ownerOfPose(pose, countedFaces.map((f) => f.box)) : -1;
+      // Each pose goes to the face holding its head (best poses first); a face takes one pose.
+      const poseOf = new Map<number, Keypoint[]>();
+      const usedPoses = new Set<number>();
+      poses.forEach((p, i) => {
+        const owner = ownerOfPose(p.pose, countedFaces.map((f) => f.box));
+        if (owner >= 0 && !poseOf.has(owner)) {
+          poseOf.set(owner, p.pose);
+          usedPoses.add(i);
+        }
+      });
       progress(0.6, 'measuring faces');
       countedFaces.forEach((face, index) => {
-        people.push(
-          personFromFace(face, descriptions.get(face), index === poseOwner ? pose : undefined, image, sx, sy),
-        );
+        people.push(personFromFace(face, descriptions.get(face), poseOf.get(index), image, sx, sy));
       });
       // Faces miss people in groups (turned away, small, in caps): add confident person boxes that hold no
-      // counted face and are not mostly inside someone already found.
+      // counted face and are not mostly inside someone already found, with the pose that lies inside, if any.
+      const poseInside = (box: Box) => {
+        const i = poses.findIndex((p, j) => !usedPoses.has(j) && boxContains(box, centroid(p.pose.filter((k) => k.score >= MIN_KEYPOINT_SCORE).map((k) => k.position))));
+        if (i < 0) return undefined;
+        usedPoses.add(i);
+        return poses[i].pose;
+      };
       if (people.length > 0) {
         for (const p of personBoxes) {
           const holdsFace = countedFaces.some((f) => boxContains(p.box, boxCentre(f.box)));
           const covered = people.some((q) => intersectionArea(q.box, p.box) > 0.6 * boxArea(p.box));
-          if (!holdsFace && !covered) people.push(personFromBody(p.box, undefined, image.height));
+          if (!holdsFace && !covered) people.push(personFromBody(p.box, poseInside(p.box), image.height));
         }
       }
       lap('people');
       if (people.length === 0) {
         if (personBoxes.length > 0) {
-          for (const p of personBoxes.sort((a, b) => b.score - a.score)) {
-            const ownsPose = pose && boxContains(p.box, centroid(pose.filter((k) => k.score >= MIN_KEYPOINT_SCORE).map((k) => k.position)));
-            people.push(personFromBody(p.box, ownsPose ? pose : undefined, image.height));
+          for (const p of personBoxes.sort((a, b) => b.score - a.score)) people.push(personFromBody(p.box, poseInside(p.box), image.height));
+        } else {
+          // No face and no person box: only a sure pose with most of a body visible counts as a person.
+          const lone = poses.find((p) => p.score >= MIN_LONE_BODY_SCORE && p.pose.filter((k) => k.score >= MIN_KEYPOINT_SCORE).length >= MIN_LONE_BODY_KEYPOINTS);
+          if (lone) {
+            const visible = lone.pose.filter((k) => k.score >= MIN_KEYPOINT_SCORE).map((k) => k.position);
+            people.push(personFromBody(grow(boxOfPoints(visible), 0.15, image), lone.pose, image.height));
           }
-        } else if (pose && bodyRaw && bodyRaw.score >= MIN_LONE_BODY_SCORE) {
-          const visible = pose.filter((k) => k.score >= MIN_KEYPOINT_SCORE).map((k) => k.position);
-          if (visible.length >= MIN_LONE_BODY_KEYPOINTS) people.push(personFromBody(grow(boxOfPoints(visible), 0.15, image), pose, image.height));
         }
       }
 

@@ -27,7 +27,7 @@ export interface GraphModelLike {
 export interface HumanLoaderOptions {
   /** Folder with human's default models (blazeface, facemesh, faceres, …). Default: @vladmandic/human/models. */
   modelsDir?: string;
-  /** Folder with the models vendored by this project (selfie segmentation, gender CNN). Default: <repo>/models/human. */
+  /** Folder with the models vendored by this project (selfie, gender CNN, faceres-deep, multipose). Default: <repo>/models/human. */
   vendoredModelsDir?: string;
 }
 
@@ -36,8 +36,12 @@ export interface LoadedHuman {
   tf: Tf;
   /** Absolute file:// URL of the vendored selfie segmentation model, when present. */
   selfieModelUrl?: string;
-  /** The vendored grayscale gender CNN (second opinion next to faceres), when present. */
+  /** The vendored grayscale gender CNN (a gender voter next to faceres), when present. */
   genderModel?: GraphModelLike;
+  /** The vendored faceres-deep (age, and a gender voter), when present; faceres alone gives age otherwise. */
+  faceresDeepModel?: GraphModelLike;
+  /** The vendored movenet-multipose (up to 6 people), when present; else human's single-person movenet-lightning. */
+  multiposeModel?: GraphModelLike;
   /** Model names that were loaded. */
   models: string[];
   loadMs: number;
@@ -58,6 +62,9 @@ const DEFAULT_MODEL_FILES = [
 const SELFIE_FILE = 'selfie.json';
 /** face_classification's 64×64 grayscale gender CNN, which human calls `ssrnet` gender (see models/human/README.md). */
 const GENDER_FILE = 'gender.json';
+/** HSE faceres-deep: same input and outputs as faceres, more accurate on age (shared note: 80.9 vs 76.6 %). */
+const FACERES_DEEP_FILE = 'faceres-deep.json';
+const MULTIPOSE_FILE = 'movenet-multipose.json';
 
 let loading: Promise<LoadedHuman> | undefined;
 
@@ -194,15 +201,20 @@ async function load(options: HumanLoaderOptions): Promise<LoadedHuman> {
     tf.dispose([probe as never, out as never]);
     models.push('selfie');
   }
-  let genderModel: GraphModelLike | undefined;
-  const genderPath = vendoredDir ? path.join(vendoredDir, GENDER_FILE) : undefined;
-  if (genderPath && existsSync(genderPath)) {
-    // human.tf bundles tfjs-converter; loadGraphModel goes through the file:// router above.
-    const converter = tf as unknown as { loadGraphModel(url: string): Promise<GraphModelLike> };
-    genderModel = await converter.loadGraphModel(pathToFileURL(genderPath).href);
-    models.push('gender');
-  }
-  return { human, tf, selfieModelUrl, genderModel, models, loadMs: performance.now() - started };
+  // human.tf bundles tfjs-converter; loadGraphModel goes through the file:// router above. Each vendored model is
+  // optional: without it the analyser falls back to what human ships (see models/human/README.md).
+  const converter = tf as unknown as { loadGraphModel(url: string): Promise<GraphModelLike> };
+  const loadVendored = async (file: string, name: string): Promise<GraphModelLike | undefined> => {
+    const full = vendoredDir ? path.join(vendoredDir, file) : undefined;
+    if (!full || !existsSync(full)) return undefined;
+    const model = await converter.loadGraphModel(pathToFileURL(full).href);
+    models.push(name);
+    return model;
+  };
+  const genderModel = await loadVendored(GENDER_FILE, 'gender');
+  const faceresDeepModel = await loadVendored(FACERES_DEEP_FILE, 'faceres-deep');
+  const multiposeModel = await loadVendored(MULTIPOSE_FILE, 'movenet-multipose');
+  return { human, tf, selfieModelUrl, genderModel, faceresDeepModel, multiposeModel, models, loadMs: performance.now() - started };
 }
 
 /**

@@ -15,6 +15,11 @@ export const SCENE_MIN_GENDER_CONFIDENCE = 0.7;
 export const SCENE_MIN_AGE_CONFIDENCE = 0.5;
 /** With no people and no pets, an object filling this share of the frame makes an object scene, not a landscape. */
 const MAIN_OBJECT_AREA = 0.08;
+/**
+ * …unless it is one of this many of its kind: a row of boats on a shore, a flock, parked cars are part of the view,
+ * not its subject (a lakeside at sunset with five boats read as an "object" photo).
+ */
+const SCENERY_REPEATS = 3;
 
 const round2 = (v: number) => Math.round(v * 100) / 100;
 
@@ -38,7 +43,10 @@ export function sceneTypeOf(
   if (people.length === 0) {
     if (pets.length > 0) return { value: 'pet', confidence: round2(topPet) };
     const area = size.width * size.height;
-    const main = objects.filter((o) => area > 0 && boxArea(o.box) / area >= MAIN_OBJECT_AREA).sort((a, b) => b.score - a.score)[0];
+    const repeats = (label: string) => objects.filter((o) => o.label === label).length;
+    const main = objects
+      .filter((o) => area > 0 && boxArea(o.box) / area >= MAIN_OBJECT_AREA && repeats(o.label) < SCENERY_REPEATS)
+      .sort((a, b) => b.score - a.score)[0];
     if (main) return { value: 'object', confidence: round2(main.score) };
     return { value: 'landscape', confidence: objects.length === 0 ? 0.6 : 0.5 };
   }

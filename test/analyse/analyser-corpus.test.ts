@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { createAnalyser } from '../../src/analyse/index.js';
-import { CORPUS, corpusPresent, loadPhoto } from './photos.js';
+import { CORPUS, corpusPresent, loadPhoto, mirror } from './photos.js';
 
 const skip = corpusPresent ? false : `shared corpus not found at ${CORPUS}`;
 const analyser = createAnalyser();
@@ -96,4 +96,76 @@ test('elderly dark-skinned woman all models read as male: elderly scene, gender 
 test('a man with a monkey on his head: one person (the monkey is "cat" 0.32 inside "person" 0.24)', { skip }, async () => {
   const analysis = await analyse('gh_maxres_monkey_and_man.png');
   assert.equal(analysis.peopleCount, 1);
+});
+
+test('office group: multipose gives keypoints to at least three of the five people', { skip }, async () => {
+  const analysis = await analyse('gh_maxemo_group.jpg');
+  assert.ok(analysis.models.includes('google/movenet-multipose'));
+  // The single-person model gave one pose per photo.
+  assert.ok(analysis.people.filter((p) => p.pose).length >= 3, `poses ${analysis.people.filter((p) => p.pose).length}`);
+});
+
+test('two people: each gets their own pose, attached to their own face', { skip }, async () => {
+  const analysis = await analyse('gh_facerec_two_people.jpg');
+  assert.equal(analysis.peopleCount, 2);
+  for (const person of analysis.people) {
+    assert.ok(person.pose && person.face, 'pose and face');
+    const nose = person.pose.find((k) => k.part === 'nose')!;
+    const f = person.face.box;
+    assert.ok(nose.position.x > f.x - f.width * 0.5 && nose.position.x < f.x + f.width * 1.5, 'nose near its own face');
+  }
+});
+
+test('basketball (4 players, no face found at first): magnified head squares find at least two faces', { skip }, async () => {
+  const analysis = await analyse('gh_maxcap_basketball.jpg');
+  // Before the head pass the whole-photo detector found none of these faces at this size.
+  assert.ok(analysis.people.filter((p) => p.face).length >= 2, `faces ${analysis.people.filter((p) => p.face).length}`);
+  assert.ok(analysis.timings.heads !== undefined);
+  assert.equal(analysis.sceneType.value, 'group');
+});
+
+test('dark-skinned girl faceres puts at 22.7: faceres-deep reads a child, and gender is not named', { skip }, async () => {
+  const analysis = await analyse('gh_fairface_0320.jpg');
+  const person = analysis.people[0];
+  assert.ok(analysis.models.includes('hse/faceres-deep'));
+  assert.equal(person.age?.value.bucket, 'child');
+  // The HSE pair reads "male ~0.8", the grayscale CNN "female": a child needs all of them to agree.
+  assert.ok((person.gender?.confidence ?? 0) < 0.7);
+});
+
+test('teen boy whom the grayscale CNN weakly doubted: now named, with the votes behind it', { skip }, async () => {
+  const analysis = await analyse('gh_fairface_0009.jpg');
+  const gender = analysis.people[0].gender as { value: string; confidence: number; votes?: Record<string, number> };
+  assert.equal(gender.value, 'male');
+  assert.ok(gender.confidence >= 0.7, String(gender.confidence));
+  assert.ok(gender.votes && gender.votes.faceres !== undefined && gender.votes.grayscale !== undefined);
+  assert.equal(analysis.sceneType.value, 'single-male');
+});
+
+test('face embeddings: 1024 numbers, the same person (mirrored) closer than another person', { skip }, async () => {
+  const cosine = (a: number[], b: number[]) => {
+    let dot = 0;
+    let na = 0;
+    let nb = 0;
+    for (let i = 0; i < a.length; i++) {
+      dot += a[i] * b[i];
+      na += a[i] * a[i];
+      nb += b[i] * b[i];
+    }
+    return dot / Math.sqrt(na * nb);
+  };
+  const embeddingOf = (a: Awaited<ReturnType<typeof analyse>>) => (a.people[0].face as { embedding?: number[] }).embedding!;
+  const obama = await loadPhoto(path.join(CORPUS, 'gh_facerec_obama.jpg'), { longSide: 512 });
+  const a = embeddingOf(await analyser.analyse(obama));
+  const b = embeddingOf(await analyser.analyse(mirror(obama)));
+  const c = embeddingOf(await analyse('gh_facerec_biden.jpg'));
+  assert.equal(a.length, 1024);
+  assert.ok(a.every(Number.isFinite));
+  assert.ok(cosine(a, b) > cosine(a, c), `same ${cosine(a, b)} vs other ${cosine(a, c)}`);
+});
+
+test('lakeside at sunset with five boats: a landscape, not an object photo', { skip }, async () => {
+  const analysis = await analyse('deb_plasma_eveningglow.jpg');
+  assert.equal(analysis.peopleCount, 0);
+  assert.equal(analysis.sceneType.value, 'landscape');
 });

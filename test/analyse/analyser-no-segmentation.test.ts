@@ -1,4 +1,5 @@
-// Without the vendored selfie model the analyser still returns a person mask, built from face and pose.
+// Without the vendored models (selfie, gender CNN, faceres-deep, multipose) the analyser still works on what human
+// ships: a person mask built from face and pose, age and gender from faceres alone.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -11,6 +12,11 @@ test('approximate person mask when the segmentation model is absent', async () =
   const analysis = await analyser.analyse(image);
   assert.equal(analysis.personMaskSource, 'approximate');
   assert.ok(!analysis.models.includes('human/selfie'));
+  assert.ok(!analysis.models.some((m) => m.includes('faceres-deep') || m.includes('multipose') || m.includes('face_classification')));
+  const person = analysis.people[0];
+  assert.equal(person.age?.value.bucket, 'adult');
+  assert.deepEqual(Object.keys((person.gender as { votes?: object }).votes ?? {}), ['faceres']);
+  assert.equal((person.face as { embedding?: number[] }).embedding?.length, 1024);
   const mask = analysis.personMask;
   assert.ok(mask);
   const face = analysis.people[0].face!.box;

@@ -1,38 +1,55 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DISAGREEING_GENDER_CAP, fuseGender, UNCERTAIN_AGE_GENDER_CAP } from '../../src/analyse/gender.js';
+import { DISAGREEING_GENDER_CAP, fuseGenderVotes, UNCERTAIN_AGE_GENDER_CAP } from '../../src/analyse/gender.js';
 
-test('one model: its own probability, capped at 0.99', () => {
-  assert.deepEqual(fuseGender(0.2, undefined), { value: 'female', confidence: 0.8 });
-  assert.deepEqual(fuseGender(0.9999, undefined), { value: 'male', confidence: 0.99 });
+const near = (a: number, b: number) => Math.abs(a - b) < 0.002;
+
+test('one model: its own probability, capped at 0.99, votes kept', () => {
+  assert.deepEqual(fuseGenderVotes({ faceres: 0.2 }), { value: 'female', confidence: 0.8, votes: { faceres: 0.2 } });
+  assert.equal(fuseGenderVotes({ faceres: 0.9999 })!.confidence, 0.99);
 });
 
-test('two agreeing models add their evidence (log-odds), so two 0.7s make a surer answer', () => {
-  const fused = fuseGender(0.7, 0.7)!;
-  assert.equal(fused.value, 'male');
-  // logit(0.7) × 2 → p = 0.49/(0.49 + 0.09) ≈ 0.845
-  assert.ok(Math.abs(fused.confidence - 0.845) < 0.001, String(fused.confidence));
-  assert.equal(fuseGender(0.3, 0.1)!.value, 'female');
-  assert.ok(fuseGender(0.3, 0.1)!.confidence > 0.9);
+test('the two HSE models count as one expert: their log-odds are averaged, not added', () => {
+  // Two 0.7s from correlated models stay 0.7; a 0.7 from the independent grayscale CNN makes it 0.845.
+  assert.ok(near(fuseGenderVotes({ faceres: 0.7, faceresDeep: 0.7 })!.confidence, 0.7));
+  assert.ok(near(fuseGenderVotes({ faceres: 0.7, grayscale: 0.7 })!.confidence, 0.845));
+  assert.ok(near(fuseGenderVotes({ faceres: 0.7, faceresDeep: 0.7, grayscale: 0.7 })!.confidence, 0.845));
 });
 
-test('disagreeing models never sound sure, even when one is very confident', () => {
-  // faceres read a dark-skinned toddler girl "male 0.91"; the grayscale CNN said female (0.14).
-  const fused = fuseGender(0.91, 0.14)!;
-  assert.ok(fused.confidence <= DISAGREEING_GENDER_CAP);
-  assert.ok(fuseGender(0.999, 0.45)!.confidence <= DISAGREEING_GENDER_CAP);
-  assert.ok(fuseGender(0.999, 0.45)!.confidence < 0.7, 'below the describer threshold');
+test('adults: a weak dissent from one model does not silence two confident ones', () => {
+  // A teen boy: faceres 0.8, deep 0.904, grayscale 0.357 → male, named (≥ 0.7).
+  const g = fuseGenderVotes({ faceres: 0.8, faceresDeep: 0.904, grayscale: 0.357 }, { bucket: 'teen' })!;
+  assert.equal(g.value, 'male');
+  assert.ok(g.confidence >= 0.7, String(g.confidence));
+  // …but an equally sure dissent does: the HSE pair at 0.75 against grayscale at 0.25 cancel out.
+  const split = fuseGenderVotes({ faceres: 0.75, faceresDeep: 0.75, grayscale: 0.25 }, { bucket: 'adult' })!;
+  assert.ok(split.confidence < 0.55, String(split.confidence));
 });
 
-test('uncertain age bands are capped below the describer threshold; others are not', () => {
-  assert.equal(fuseGender(0.97, 0.95, { bucket: 'elderly' })!.confidence, UNCERTAIN_AGE_GENDER_CAP);
-  assert.equal(fuseGender(0.03, 0.05, { bucket: 'child' })!.confidence, UNCERTAIN_AGE_GENDER_CAP);
-  assert.ok(fuseGender(0.97, 0.95, { bucket: 'adult' })!.confidence > 0.9);
-  // The bands are configurable: none means every age is answered on the models' evidence.
-  assert.ok(fuseGender(0.97, 0.95, { bucket: 'elderly', uncertainAges: [] })!.confidence > 0.9);
+test('children: gender only when every model agrees, the grayscale CNN included', () => {
+  // A dark-skinned toddler girl: both HSE models read "male 0.91", the grayscale CNN "female" (0.14).
+  const split = fuseGenderVotes({ faceres: 0.914, faceresDeep: 0.916, grayscale: 0.142 }, { bucket: 'child' })!;
+  assert.ok(split.confidence <= DISAGREEING_GENDER_CAP);
+  // A child with a weak dissent (faceres 0.79, deep 0.83, grayscale 0.47) is not named; an adult would be.
+  assert.ok(fuseGenderVotes({ faceres: 0.79, faceresDeep: 0.83, grayscale: 0.47 }, { bucket: 'child' })!.confidence <= DISAGREEING_GENDER_CAP);
+  assert.ok(fuseGenderVotes({ faceres: 0.79, faceresDeep: 0.83, grayscale: 0.47 }, { bucket: 'adult' })!.confidence >= 0.7);
+  // Unanimous and sure: named.
+  const boy = fuseGenderVotes({ faceres: 0.877, faceresDeep: 0.973, grayscale: 0.696 }, { bucket: 'child' })!;
+  assert.equal(boy.value, 'male');
+  assert.ok(boy.confidence >= 0.7);
+  // Unanimous without the independent model: not enough for a child.
+  assert.ok(fuseGenderVotes({ faceres: 0.97, faceresDeep: 0.98 }, { bucket: 'child' })!.confidence <= DISAGREEING_GENDER_CAP);
+  assert.ok(fuseGenderVotes({ faceres: 0.97, faceresDeep: 0.98 }, { bucket: 'child', unanimousAges: [] })!.confidence > 0.9);
 });
 
-test('non-finite probabilities give no estimate', () => {
-  assert.equal(fuseGender(Number.NaN, 0.5), undefined);
-  assert.equal(fuseGender(0.5, Number.POSITIVE_INFINITY), undefined);
+test('elderly: capped below the describer threshold however sure the models are; configurable', () => {
+  assert.equal(fuseGenderVotes({ faceres: 0.933, faceresDeep: 0.988, grayscale: 0.972 }, { bucket: 'elderly' })!.confidence, UNCERTAIN_AGE_GENDER_CAP);
+  assert.ok(fuseGenderVotes({ faceres: 0.97, grayscale: 0.95 }, { bucket: 'adult' })!.confidence > 0.9);
+  assert.ok(fuseGenderVotes({ faceres: 0.97, grayscale: 0.95 }, { bucket: 'elderly', uncertainAges: [] })!.confidence > 0.9);
+});
+
+test('non-finite or out-of-range probabilities are ignored; none left gives no estimate', () => {
+  assert.equal(fuseGenderVotes({ faceres: Number.NaN }), undefined);
+  assert.equal(fuseGenderVotes({}), undefined);
+  assert.deepEqual(fuseGenderVotes({ faceres: 0.9, grayscale: Number.POSITIVE_INFINITY })!.votes, { faceres: 0.9 });
 });

@@ -37,3 +37,16 @@ test('an override that changes nothing keeps the analyser\'s scene, objects incl
   assert.equal(analysis.sceneType.value, 'object');
   assert.equal(applyAnalysisOverrides(analysis, { people: 0 }).sceneType.value, 'object');
 });
+
+test('no people: one large object is the subject; several of a kind are scenery (boats along a shore)', () => {
+  const boat = (x: number, width: number): DetectedObject => ({ label: 'boat', score: 0.37, box: { x, y: 60, width, height: 30 } });
+  // One boat filling 12 % of the frame: an object photo.
+  assert.equal(sceneTypeOf([], [], [boat(10, 40)], size).value, 'object');
+  // Two birds (a pair of parrots) still make an object photo.
+  assert.equal(sceneTypeOf([], [], [boat(10, 40), boat(55, 40)].map((o) => ({ ...o, label: 'bird' })), size).value, 'object');
+  // Five boats, the largest at 12 %: a landscape.
+  assert.equal(sceneTypeOf([], [], [boat(0, 40), boat(40, 12), boat(55, 12), boat(70, 12), boat(85, 12)], size).value, 'landscape');
+  // A large cup next to the boats is still the subject.
+  const cup: DetectedObject = { label: 'cup', score: 0.45, box: { x: 20, y: 5, width: 40, height: 40 } };
+  assert.equal(sceneTypeOf([], [], [boat(0, 20), boat(40, 12), boat(70, 12), cup], size).value, 'object');
+});
