@@ -40,12 +40,6 @@ import { measureFaceSkinTone } from './face-skin.js';
 export { sceneTypeOf } from './scene-type.js';
 export { ageBucketOf } from './age.js';
 
-/** A face as the analyser returns it: FaceAnalysis plus faceres's identity descriptor, when it ran on that face. */
-export interface AnalysedFace extends FaceAnalysis {
-  /** 1024-d faceres descriptor (compare with cosine similarity); only on the faces age/gender ran on. */
-  embedding?: number[];
-}
-
 export const OBJECT_DETECTION_MODES = ['auto', 'always', 'never'] as const;
 export const MULTI_POSE_MODES = ['auto', 'always', 'never'] as const;
 export type MultiPoseMode = (typeof MULTI_POSE_MODES)[number];
@@ -387,7 +381,7 @@ function personFromFace(
   if (description) {
     if (description.gender) person.gender = description.gender;
     if (description.age) person.age = description.age;
-    if (description.embedding) (faceAnalysis as AnalysedFace).embedding = Array.from(description.embedding);
+    if (description.embedding) faceAnalysis.embedding = Array.from(description.embedding);
   }
   const top = raw.emotion?.[0];
   if (top && EXPRESSIONS.includes(top.emotion as Expression)) {

@@ -10,4 +10,4 @@ export { fuseGenderVotes, UNANIMOUS_GENDER_AGES, UNCERTAIN_GENDER_AGES } from '.
 export type { GenderEstimate, GenderVotes } from './gender.js';
 export { fuseAge, yearsFromAgeBins } from './age.js';
 export type { AgeEstimate } from './age.js';
-export type { AnalysedFace, MultiPoseMode } from './analyser.js';
+export type { MultiPoseMode } from './analyser.js';

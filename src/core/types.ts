@@ -72,6 +72,12 @@ export interface FaceAnalysis {
   landmarks?: FaceLandmarks;
   /** Head rotation in radians when known (yaw > 0: turned to the image's right). */
   rotation?: { yaw: number; pitch: number; roll: number };
+  /**
+   * Identity descriptor (faceres, 1024-d; compare with cosine similarity), on the faces age/gender ran
+   * on. Biometric data: it stays in the process (evaluation, likeness checks) and is left out of every
+   * summary the CLI and the service print or store.
+   */
+  embedding?: number[];
 }
 
 export interface Keypoint {
