@@ -5,10 +5,13 @@
  *   - the share of 429 answers beyond capacity (and that there were no 5xx),
  *   - p50/p99 latency of submissions (202 and 429), of GET /api/v1/jobs/:id and of /healthz while
  *     the pipeline threads are busy,
- *   - the server's resident memory over the run.
+ *   - the server's memory over the run: resident size (all threads) and the main thread's V8 heap,
+ *     sampled every 10 s, with a plateau verdict (mean of the last third of the samples against the
+ *     middle third: a leak keeps climbing, allocator and model warm-up level off).
  * Bounded in time (--duration, then a bounded drain) and in concurrency (--clients). Loopback only.
  *
  *   npm run bench:load                                  real pipeline, 60 s, 8 clients
+ *   npm run bench:load -- --duration 300                long enough to tell a plateau from a leak
  *   npm run bench:load -- --pipeline stand-in --duration 30 --clients 16
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -32,7 +35,14 @@ const { values } = parseArgs({
   },
 });
 
-const durationS = Math.min(600, Math.max(5, Number(values.duration)));
+const durationS = Math.min(1800, Math.max(5, Number(values.duration)));
+/** Memory sample interval: fine enough for a 1–5 min run, coarse enough not to load the server. */
+const SAMPLE_EVERY_MS = 10_000;
+/**
+ * Growth of the last third over the middle third (mean RSS) still counted as flat: glibc arenas and
+ * V8's heap sizing move a few per cent on their own between samples.
+ */
+const FLAT_GROWTH = 0.05;
 const clients = Math.min(64, Math.max(1, Number(values.clients)));
 const DRAIN_LIMIT_S = 180;
 
@@ -123,6 +133,7 @@ async function main() {
     const latency = { accepted: [] as number[], rejected: [] as number[], getJob: [] as number[], healthz: [] as number[] };
     const accepted: string[] = [];
     const rss: number[] = [];
+    const samples: MemorySample[] = [];
     const startRss = rssOf(server.pid!);
     const started = performance.now();
     const end = started + durationS * 1000;
@@ -132,6 +143,10 @@ async function main() {
       const value = rssOf(server.pid!);
       if (value) rss.push(value);
     }, 1000);
+    const memorySampler = setInterval(() => {
+      const t = Math.round((performance.now() - started) / 1000);
+      void sampleMemory(base, server.pid!).then((m) => m && samples.push({ t, ...m }));
+    }, SAMPLE_EVERY_MS);
 
     // Submitters: each a distinct client address, submitting back to back; a 429 backs off briefly
     // (as a polite client would, bounded by the window) so the run measures admission, not a spin.
@@ -177,6 +192,7 @@ async function main() {
     await Promise.all([...submitters, ...readers]);
     const windowS = (performance.now() - started) / 1000;
     clearInterval(sampler);
+    clearInterval(memorySampler);
 
     // Jobs finished inside the window = throughput at saturation.
     let completedInWindow = 0;
@@ -217,9 +233,8 @@ async function main() {
         min: rss.length ? Math.round(Math.min(...rss) / 2 ** 20) : null,
         max: rss.length ? Math.round(Math.max(...rss) / 2 ** 20) : null,
         end: rss.length ? Math.round(rss.at(-1)! / 2 ** 20) : null,
-        /** One sample every 10 s, to tell a plateau from a leak. */
-        every10s: rss.filter((_, i) => i % 10 === 9).map((v) => Math.round(v / 2 ** 20)),
       },
+      memory: { samples, verdict: plateauVerdict(samples) },
     };
     if (values.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     else printReport(report);
@@ -227,6 +242,75 @@ async function main() {
     await stopServer();
     await rm(dataDir, { recursive: true, force: true });
   }
+}
+
+interface MemorySample {
+  /** Seconds since the measured window started. */
+  t: number;
+  rssMiB: number;
+  /** The server's main-thread V8 heap in use (from /metrics); pipeline threads have their own heaps, counted in RSS only. */
+  heapMiB: number | null;
+  /** Jobs the server holds records of (queued + running + done + failed), to relate memory to retained jobs. */
+  jobs: number | null;
+  /** The pipeline threads' own V8 heap and external/array-buffer memory (WebAssembly included), as they last reported. */
+  threadHeapMiB: number | null;
+  threadExternalMiB: number | null;
+}
+
+async function sampleMemory(base: string, pid: number): Promise<Omit<MemorySample, 't'> | undefined> {
+  const rss = rssOf(pid);
+  if (!rss) return undefined;
+  let heap: number | null = null;
+  let jobs: number | null = null;
+  let threadHeapMiB: number | null = null;
+  let threadExternalMiB: number | null = null;
+  try {
+    const health = (await (await fetch(`${base}/healthz`)).json()) as { workers?: { memoryMiB?: { heapUsed: number; external: number } } };
+    threadHeapMiB = health.workers?.memoryMiB?.heapUsed ?? null;
+    threadExternalMiB = health.workers?.memoryMiB?.external ?? null;
+  } catch {
+    // not reported
+  }
+  try {
+    const text = await (await fetch(`${base}/metrics`)).text();
+    const heapMatch = /^nodejs_heap_used_bytes (\d+)/m.exec(text);
+    heap = heapMatch ? Math.round(Number(heapMatch[1]) / 2 ** 20) : null;
+    jobs = [...text.matchAll(/^animeme_jobs\{state="\w+"\} (\d+)/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+  } catch {
+    // the server is busy or gone: RSS alone
+  }
+  return { rssMiB: Math.round(rss / 2 ** 20), heapMiB: heap, jobs, threadHeapMiB, threadExternalMiB };
+}
+
+/**
+ * Leak or plateau: compare the mean RSS (and heap) of the last third of the samples with the middle
+ * third. The first third is left out on purpose: it holds model loading and allocator warm-up.
+ */
+function plateauVerdict(samples: ReadonlyArray<Omit<MemorySample, 't' | 'jobs'>>) {
+  if (samples.length < 6) return { verdict: 'too short (need ≥ 6 samples, i.e. ≥ 60 s)', rssGrowth: null, heapGrowth: null, threadHeapGrowth: null, threadExternalGrowth: null, middleRssMiB: null, lastRssMiB: null };
+  const third = Math.floor(samples.length / 3);
+  const middle = samples.slice(third, 2 * third);
+  const last = samples.slice(samples.length - third);
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const rssMiddle = mean(middle.map((s) => s.rssMiB));
+  const rssLast = mean(last.map((s) => s.rssMiB));
+  const growthOf = (key: 'heapMiB' | 'threadHeapMiB' | 'threadExternalMiB') => {
+    const values = (xs: typeof samples) => xs.map((s) => s[key]).filter((h): h is number => h !== null);
+    const a = values(middle);
+    const b = values(last);
+    return a.length && b.length && mean(a) > 0 ? Math.round(((mean(b) - mean(a)) / mean(a)) * 1000) / 1000 : null;
+  };
+  const rssGrowth = (rssLast - rssMiddle) / rssMiddle;
+  const flat = rssGrowth <= FLAT_GROWTH;
+  return {
+    verdict: flat ? `plateau: last third within ${FLAT_GROWTH * 100} % of the middle third` : 'still growing: the last third is above the middle third (run longer; a leak keeps climbing)',
+    rssGrowth: Math.round(rssGrowth * 1000) / 1000,
+    heapGrowth: growthOf('heapMiB'),
+    threadHeapGrowth: growthOf('threadHeapMiB'),
+    threadExternalGrowth: growthOf('threadExternalMiB'),
+    middleRssMiB: Math.round(rssMiddle),
+    lastRssMiB: Math.round(rssLast),
+  };
 }
 
 async function submit(base: string, photo: Uint8Array, address: string, size: string) {
@@ -249,6 +333,8 @@ async function waitDone(base: string, id: string, limitS: number) {
   throw new Error(`job ${id} did not finish within ${limitS} s`);
 }
 
+const pct = (v: number | null) => (v === null ? '?' : `${v >= 0 ? '+' : ''}${(v * 100).toFixed(1)} %`);
+
 function printReport(r: any) {
   const l = r.latencyMs;
   const row = (name: string, s: any) => `  ${name.padEnd(22)} n=${String(s.count).padStart(5)}  p50 ${String(s.p50).padStart(7)} ms  p99 ${String(s.p99).padStart(7)} ms  max ${String(s.max).padStart(7)} ms`;
@@ -263,7 +349,13 @@ function printReport(r: any) {
       row('POST 429', l.submitRejected),
       row('GET /api/v1/jobs/:id', l.getJob),
       row('GET /healthz', l.healthz),
-      `server RSS MiB: start ${r.rssMiB.start}, min ${r.rssMiB.min}, max ${r.rssMiB.max}, end ${r.rssMiB.end}; every 10 s: ${r.rssMiB.every10s.join(' ')}`,
+      `server RSS MiB: start ${r.rssMiB.start}, min ${r.rssMiB.min}, max ${r.rssMiB.max}, end ${r.rssMiB.end}`,
+      'memory every 10 s (t s: RSS MiB | main-thread heap MiB | pipeline threads heap / external MiB | job records):',
+      ...r.memory.samples.map(
+        (m: MemorySample) =>
+          `  ${String(m.t).padStart(5)}: ${String(m.rssMiB).padStart(5)} | ${String(m.heapMiB ?? '?').padStart(4)} | ${String(m.threadHeapMiB ?? '?').padStart(4)} / ${String(m.threadExternalMiB ?? '?').padStart(4)} | ${m.jobs ?? '?'}`,
+      ),
+      `verdict: ${r.memory.verdict.verdict} (RSS middle ${r.memory.verdict.middleRssMiB} → last ${r.memory.verdict.lastRssMiB} MiB, ${pct(r.memory.verdict.rssGrowth)}; main heap ${pct(r.memory.verdict.heapGrowth)}; thread heap ${pct(r.memory.verdict.threadHeapGrowth)}, thread external ${pct(r.memory.verdict.threadExternalGrowth)})`,
       '',
     ].join('\n'),
   );

@@ -26,7 +26,9 @@ import {
   type JobProcessor,
   type JobQueue,
   type JobRecord,
+  type JobWebhookTarget,
   type QueueStats,
+  type WebhookDelivery,
 } from './types.js';
 
 /** Queue name shared by servers and workers. */
@@ -51,6 +53,8 @@ const UNAVAILABLE_RETRY_AFTER_S = 5;
 
 interface JobData {
   options: JobOptions;
+  /** Where to send the finished-job notice (a URL the client gave; no bytes, no secrets of ours). */
+  webhook?: JobWebhookTarget;
   /** sha256 of the client key, truncated: enough for the per-client limit, not an address. */
   client: string;
 }
@@ -91,6 +95,8 @@ const cancelChannel = (prefix: string, name: string) => `${prefix}:${name}:anime
 const cancelledKey = (prefix: string, name: string, id: string) => `${prefix}:${name}:anime-me:cancelled:${id}`;
 const clientKeyOf = (prefix: string, name: string, client: string) => `${prefix}:${name}:anime-me:client:${client}`;
 const workersKey = (prefix: string, name: string) => `${prefix}:${name}:anime-me:workers`;
+/** A job's webhook delivery: created by the one server that claims it (SET NX), then its outcome. */
+const webhookKey = (prefix: string, name: string, id: string) => `${prefix}:${name}:anime-me:webhook:${id}`;
 
 /**
  * Reconnect every 0.2–2 s while Redis is away. BullMQ's own default backs off to 20 s, so after a
@@ -317,9 +323,15 @@ export async function createBullmqQueue(options: BullmqQueueOptions): Promise<Jo
     if ((state === 'completed' || state === 'failed') && !job.finishedOn) {
       job = (await Job.fromId<JobData, JobOutcome>(queue, loaded.id!)) ?? loaded;
     }
+    let webhook: JobRecord['webhook'];
+    if (job.data.webhook) {
+      const stored = await redis.get(webhookKey(prefix, name, job.id!));
+      webhook = { ...job.data.webhook, ...(stored ? { delivery: JSON.parse(stored) as WebhookDelivery } : {}) };
+    }
     const base = {
       id: job.id!,
       options: job.data.options,
+      ...(webhook ? { webhook } : {}),
       createdAt: job.timestamp,
       attempts: job.attemptsStarted ?? job.attemptsMade,
       ...(job.processedOn ? { startedAt: job.processedOn } : {}),
@@ -375,6 +387,28 @@ export async function createBullmqQueue(options: BullmqQueueOptions): Promise<Jo
     remove: (id) => guard(() => remove(id)),
     subscribe,
     stats: () => guard(stats),
+    claimWebhook: (id) =>
+      guard(async () => {
+        const job = await Job.fromId<JobData, JobOutcome>(queue, id);
+        if (!job?.data.webhook) return false;
+        // SET NX: of all the servers that saw this job end, exactly one gets 'OK'.
+        return (await redis.set(webhookKey(prefix, name, id), JSON.stringify({ state: 'pending', attempts: 0 } satisfies WebhookDelivery), 'EX', retentionS, 'NX')) === 'OK';
+      }),
+    unclaimedWebhooks: (olderThanMs) =>
+      guard(async () => {
+        const cutoff = Date.now() - olderThanMs;
+        // The newest finished jobs only: older ones were either delivered or are about to expire.
+        const jobs = await queue.getJobs(['completed', 'failed'], 0, 199, false);
+        const candidates = jobs.filter((job) => job?.id && job.data?.webhook && (job.finishedOn ?? Infinity) <= cutoff);
+        if (candidates.length === 0) return [];
+        const claimed = await redis.mget(...candidates.map((job) => webhookKey(prefix, name, job.id!)));
+        const cancelled = await redis.mget(...candidates.map((job) => cancelledKey(prefix, name, job.id!)));
+        return candidates.filter((_, i) => claimed[i] === null && cancelled[i] === null).map((job) => job.id!);
+      }),
+    recordWebhook: (id, delivery) =>
+      guard(async () => {
+        await redis.set(webhookKey(prefix, name, id), JSON.stringify(delivery), 'EX', retentionS);
+      }),
     async close() {
       if (closed) return;
       closed = true;
@@ -386,7 +420,7 @@ export async function createBullmqQueue(options: BullmqQueueOptions): Promise<Jo
     },
   };
 
-  async function add({ id, clientKey, options: jobOptions }: Parameters<JobQueue['add']>[0]) {
+  async function add({ id, clientKey, options: jobOptions, webhook }: Parameters<JobQueue['add']>[0]) {
     if (closed) throw new AnimeMeError('CANCELLED', 'The queue is shutting down.');
     const client = hashClientKey(clientKey);
     const current = await stats();
@@ -397,7 +431,7 @@ export async function createBullmqQueue(options: BullmqQueueOptions): Promise<Jo
     if (mine >= options.maxPerClient) {
       throw new QueueRejection('CLIENT_LIMIT', `You already have ${mine} photo(s) in progress; wait for one to finish.`, typicalMs / 1000);
     }
-    await queue.add('photo', { options: jobOptions, client }, {
+    await queue.add('photo', { options: jobOptions, client, ...(webhook ? { webhook } : {}) }, {
       jobId: id,
       attempts,
       backoff: { type: 'fixed', delay: 1000 },

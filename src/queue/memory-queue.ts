@@ -52,6 +52,8 @@ interface Entry {
   settled?: Promise<void>;
   /** The journal writes of this job, in order (a late write must never undo a later one). */
   saving?: Promise<void>;
+  /** Its webhook delivery has been claimed (once per job). */
+  webhookClaimed?: boolean;
 }
 
 export function createMemoryQueue(options: MemoryQueueOptions): JobQueue {
@@ -218,7 +220,7 @@ export function createMemoryQueue(options: MemoryQueueOptions): JobQueue {
 
   return {
     kind: 'memory',
-    async add({ id, clientKey: rawClientKey, options: jobOptions }) {
+    async add({ id, clientKey: rawClientKey, options: jobOptions, webhook }) {
       if (closed) throw new AnimeMeError('CANCELLED', 'The queue is shutting down.');
       if (jobs.has(id)) throw new AnimeMeError('INVALID_ARGUMENT', 'A job with this id already exists.');
       const clientKey = hashClientKey(rawClientKey);
@@ -232,7 +234,7 @@ export function createMemoryQueue(options: MemoryQueueOptions): JobQueue {
       if (waiting.length >= capacity) {
         throw new QueueRejection('QUEUE_FULL', 'Too many photos are waiting right now; try again shortly.', retryAfter());
       }
-      const record: JobRecord = { id, state: 'queued', position: waiting.length + 1, options: jobOptions, createdAt: now(), attempts: 0 };
+      const record: JobRecord = { id, state: 'queued', position: waiting.length + 1, options: jobOptions, createdAt: now(), attempts: 0, ...(webhook ? { webhook: { ...webhook } } : {}) };
       const entry: Entry = { record, clientKey };
       jobs.set(id, entry);
       waiting.push(id);
@@ -278,6 +280,30 @@ export function createMemoryQueue(options: MemoryQueueOptions): JobQueue {
         set.delete(listener);
         if (set.size === 0) listeners.delete(id);
       };
+    },
+    async claimWebhook(id) {
+      const entry = jobs.get(id);
+      const hook = entry?.record.webhook;
+      if (!entry || !hook || entry.webhookClaimed || hook.delivery) return false;
+      entry.webhookClaimed = true;
+      hook.delivery = { state: 'pending', attempts: 0 };
+      return true;
+    },
+    async unclaimedWebhooks(olderThanMs) {
+      const cutoff = now() - olderThanMs;
+      const ids: string[] = [];
+      for (const [id, entry] of jobs) {
+        const { record } = entry;
+        const finished = record.state === 'done' || record.state === 'failed';
+        if (finished && record.webhook && !record.webhook.delivery && !entry.webhookClaimed && (record.finishedAt ?? 0) <= cutoff) ids.push(id);
+      }
+      return ids.reverse().slice(0, 200);
+    },
+    async recordWebhook(id, delivery) {
+      const entry = jobs.get(id);
+      if (!entry?.record.webhook) return;
+      entry.record.webhook.delivery = { ...delivery };
+      await persist(entry).catch(() => undefined);
     },
     async stats(): Promise<QueueStats> {
       const counts = { queued: 0, running: 0, done: 0, failed: 0 };

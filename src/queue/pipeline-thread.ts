@@ -7,7 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { AnimeMeError, toAnimeMeError } from '../errors.js';
 import type { Pipeline } from '../pipeline/pipeline.js';
 import { summariseAnalysis } from '../pipeline/summary.js';
-import { transferable, type FromThread, type ThreadConfig, type ThreadRunResult, type ToThread } from './thread-protocol.js';
+import { transferable, type FromThread, type ThreadConfig, type ThreadMemory, type ThreadRunResult, type ToThread } from './thread-protocol.js';
 
 /** Progress messages are cheap but not free: at most one per stage every 100 ms, plus stage edges. */
 const PROGRESS_INTERVAL_MS = 100;
@@ -30,6 +30,12 @@ async function loadPipeline(config: ThreadConfig): Promise<Pipeline> {
 }
 
 const controllers = new Map<number, AbortController>();
+
+/** This thread's heap and buffers (process.memoryUsage() in a worker reports its own isolate), for /healthz and the load bench. */
+function threadMemory(): ThreadMemory {
+  const { heapUsed, external, arrayBuffers } = process.memoryUsage();
+  return { heapUsed, external, arrayBuffers };
+}
 
 async function main() {
   let pipeline: Pipeline;
@@ -92,10 +98,10 @@ async function runTask(pipeline: Pipeline, task: Extract<ToThread, { type: 'run'
       input: result.input,
     };
     const transfer = [output.buffer as ArrayBuffer, ...(composite ? [composite.buffer as ArrayBuffer] : [])];
-    send({ type: 'done', taskId: task.taskId, result: payload }, transfer);
+    send({ type: 'done', taskId: task.taskId, result: payload, memory: threadMemory() }, transfer);
   } catch (error) {
     const e = controller.signal.aborted ? new AnimeMeError('CANCELLED', 'The job was cancelled.') : toAnimeMeError(error);
-    send({ type: 'error', taskId: task.taskId, error: { code: e.code, message: e.message } });
+    send({ type: 'error', taskId: task.taskId, error: { code: e.code, message: e.message }, memory: threadMemory() });
   } finally {
     controllers.delete(task.taskId);
   }

@@ -36,12 +36,19 @@ export interface ThreadRunResult {
   input: { format: string; width: number; height: number };
 }
 
+/** A pipeline thread's own memory after a task (its V8 heap and the array buffers it holds, WebAssembly memory included). */
+export interface ThreadMemory {
+  heapUsed: number;
+  external: number;
+  arrayBuffers: number;
+}
+
 export type FromThread =
   | { type: 'ready' }
   | { type: 'startup-failed'; error: JobError }
   | { type: 'progress'; taskId: number; stage: StageName; progress: number }
-  | { type: 'done'; taskId: number; result: ThreadRunResult }
-  | { type: 'error'; taskId: number; error: JobError };
+  | { type: 'done'; taskId: number; result: ThreadRunResult; memory?: ThreadMemory }
+  | { type: 'error'; taskId: number; error: JobError; memory?: ThreadMemory };
 
 /**
  * A view that owns its whole ArrayBuffer, so it can be transferred. Small Node Buffers share a pooled

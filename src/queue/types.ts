@@ -35,6 +35,27 @@ export interface JobOutcome {
   runMs: number;
 }
 
+/** Outcome of a job's webhook delivery (the server's webhook dispatcher writes it). */
+export interface WebhookDelivery {
+  /** pending: not sent yet (or sending); delivered: a 2xx answer; failed: gave up. */
+  state: 'pending' | 'delivered' | 'failed';
+  /** HTTP attempts made. */
+  attempts: number;
+  /** When the delivery ended, ms since the epoch. */
+  at?: number;
+  /** The receiver's last HTTP status, if it answered. */
+  status?: number;
+  /** Why it failed: HTTP_<status>, TIMEOUT, NETWORK, ADDRESS_NOT_ALLOWED, REDIRECT. */
+  error?: string;
+}
+
+/** Where to tell about a finished job. The URL was checked at submission and is checked again at delivery. */
+export interface JobWebhookTarget {
+  url: string;
+  /** Scheme, host and port the job's links are made absolute with (the address the client used). */
+  publicBase: string;
+}
+
 export interface JobRecord {
   id: string;
   state: JobState;
@@ -50,6 +71,7 @@ export interface JobRecord {
   attempts: number;
   outcome?: JobOutcome;
   error?: JobError;
+  webhook?: JobWebhookTarget & { delivery?: WebhookDelivery };
 }
 
 export type JobEvent =
@@ -69,6 +91,8 @@ export interface AddJobRequest {
   /** Who asked (e.g. the client IP): used for the per-client limit. */
   clientKey: string;
   options: JobOptions;
+  /** Optional notice when the job ends (delivered by the server, see server/webhooks.ts). */
+  webhook?: JobWebhookTarget;
 }
 
 export interface QueueStats {
@@ -96,6 +120,18 @@ export interface JobQueue {
   /** Events of one job, or of every job with '*'. Returns the unsubscribe function. */
   subscribe(id: string, listener: JobListener): () => void;
   stats(): Promise<QueueStats>;
+  /**
+   * Take the one delivery of a finished job's webhook: resolves true once per job, across every
+   * process sharing the queue, and false for later callers or jobs without a webhook.
+   */
+  claimWebhook(id: string): Promise<boolean>;
+  /** Write how the webhook delivery went into the job's record (shown by get()). */
+  recordWebhook(id: string, delivery: WebhookDelivery): Promise<void>;
+  /**
+   * Recently finished jobs (done or failed, at least `olderThanMs` ago) whose webhook nobody has
+   * claimed: their end was missed (no server listening at the time, a restart). Bounded, newest first.
+   */
+  unclaimedWebhooks(olderThanMs: number): Promise<string[]>;
   /** Stop taking work; running jobs are given `graceMs` to finish (default: wait for them). */
   close(graceMs?: number): Promise<void>;
 }

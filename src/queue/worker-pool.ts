@@ -11,7 +11,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { ProgressEvent } from '../core/types.js';
 import { AnimeMeError, ERROR_CODES, type ErrorCode } from '../errors.js';
-import { transferable, type FromThread, type ThreadConfig, type ThreadRunResult, type ToThread } from './thread-protocol.js';
+import { transferable, type FromThread, type ThreadConfig, type ThreadMemory, type ThreadRunResult, type ToThread } from './thread-protocol.js';
 import type { JobOptions } from './types.js';
 
 export interface WorkerPoolOptions extends ThreadConfig {
@@ -33,8 +33,8 @@ export interface RunContext {
 export interface WorkerPool {
   readonly size: number;
   run(bytes: Uint8Array, options: JobOptions, context?: RunContext): Promise<ThreadRunResult>;
-  /** Threads started and ready / busy right now. */
-  stats(): { size: number; ready: number; busy: number; waiting: number; restarts: number };
+  /** Threads started and ready / busy right now, and the threads' own memory as last reported (MiB, summed). */
+  stats(): { size: number; ready: number; busy: number; waiting: number; restarts: number; memoryMiB?: { heapUsed: number; external: number; arrayBuffers: number } };
   close(): Promise<void>;
 }
 
@@ -65,6 +65,8 @@ interface Slot {
   killTimer?: NodeJS.Timeout;
   /** Set once the current task has been answered (cancel/timeout) while the thread still runs it. */
   abandoned?: boolean;
+  /** The thread's memory after its latest task. */
+  memory?: ThreadMemory;
   cleanup?: () => void;
 }
 
@@ -80,6 +82,15 @@ function spawnThread(config: ThreadConfig): Worker {
     return new Worker(bootstrap, { eval: true, workerData, execArgv: [] });
   }
   return new Worker(THREAD_ENTRY, { workerData });
+}
+
+const MIB = 2 ** 20;
+
+function memoryOf(slots: Slot[]) {
+  const reported = slots.filter((s) => s.memory);
+  if (reported.length === 0) return {};
+  const sum = (key: keyof ThreadMemory) => Math.round(reported.reduce((total, s) => total + s.memory![key], 0) / MIB);
+  return { memoryMiB: { heapUsed: sum('heapUsed'), external: sum('external'), arrayBuffers: sum('arrayBuffers') } };
 }
 
 export function createWorkerPool(options: WorkerPoolOptions = {}): WorkerPool {
@@ -146,6 +157,7 @@ export function createWorkerPool(options: WorkerPoolOptions = {}): WorkerPool {
           break;
         case 'done':
         case 'error': {
+          if (message.memory) slot.memory = message.memory;
           if (!slot.task || message.taskId !== slot.task.id) break;
           if (message.type === 'done') finish(slot, (task) => task.resolve(message.result));
           else finish(slot, (task) => task.reject(new AnimeMeError(codeOf(message.error.code), message.error.message)));
@@ -251,6 +263,7 @@ export function createWorkerPool(options: WorkerPoolOptions = {}): WorkerPool {
         busy: slots.filter((s) => s.task).length,
         waiting: waiting.length,
         restarts,
+        ...memoryOf(slots),
       };
     },
     async close() {

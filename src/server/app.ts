@@ -20,6 +20,8 @@ import { registerOpsRoutes } from './routes-ops.js';
 import { registerSdapiRoutes } from './routes-sdapi.js';
 import { registerWebRoutes } from './routes-web.js';
 import { createUrlSigner } from './signed-url.js';
+import { systemLookupAll, type LookupAll } from './webhook-policy.js';
+import { createWebhookDispatcher, createWebhookSender, type WebhookDispatcher } from './webhooks.js';
 
 export interface AppOptions {
   config: ServerConfig;
@@ -29,6 +31,11 @@ export interface AppOptions {
   logger?: boolean | Record<string, unknown>;
   /** Extra health details (e.g. worker-thread pool state) for /healthz. */
   health?: () => Record<string, unknown>;
+  /**
+   * DNS for webhooks (tests: a name that re-points between submission and delivery). Default: the
+   * system resolver. Called with `{all: true}`.
+   */
+  dnsLookup?: typeof import('node:dns').lookup;
 }
 
 /** Uploads are decode-checked at most this many at a time (each holds a decoded image briefly). */
@@ -75,6 +82,10 @@ function privateLogger(logger: AppOptions['logger']): boolean | Record<string, u
 }
 
 declare module 'fastify' {
+  interface FastifyInstance {
+    /** The webhook dispatcher: closed by the service after the queue, so jobs finishing during shutdown still notify. */
+    animeMeWebhooks: WebhookDispatcher;
+  }
   interface FastifyRequest {
     /** Set once the route handler runs: errors before it came from reading the request. */
     animeMeHandlerReached: boolean;
@@ -103,6 +114,28 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     return cached.stats;
   };
 
+  const signer = createUrlSigner({ secret: config.urlSecret });
+  const webhooks: WebhookDispatcher = createWebhookDispatcher({
+    queue,
+    signer,
+    secret: config.webhookSecret,
+    resultTtlMs: config.resultTtlMs,
+    sender: createWebhookSender({
+      secret: config.webhookSecret,
+      allowPrivate: config.webhookAllowPrivate,
+      timeoutMs: config.webhookTimeoutMs,
+      attempts: config.webhookAttempts,
+      retryBaseMs: config.webhookRetryBaseMs,
+      ...(options.dnsLookup ? { lookup: options.dnsLookup } : {}),
+    }),
+    // The job id and the URL without its query (tokens) or credentials; never the payload.
+    onFailure: (info) => app.log.warn({ job: info.id, webhook: info.target, attempts: info.attempts, code: info.error }, 'webhook delivery failed'),
+  });
+  const dnsLookup = options.dnsLookup;
+  const lookupAll: LookupAll = dnsLookup
+    ? (hostname) => new Promise((resolve, reject) => dnsLookup(hostname, { all: true }, (error, addresses) => (error ? reject(error) : resolve(addresses))))
+    : systemLookupAll;
+
   const ctx: AppContext = {
     config,
     queue,
@@ -120,8 +153,11 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     },
     clientKey: (request) => request.ip,
     jsonBodyLimit,
-    signer: createUrlSigner({ secret: config.urlSecret }),
+    signer,
+    webhooks,
+    lookupAll,
   };
+  app.decorate('animeMeWebhooks', webhooks);
 
   // Learn stage timings for ETAs, count outcomes, and delete files of jobs the queue forgets.
   const unsubscribe = queue.subscribe('*', (event) => {

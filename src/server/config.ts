@@ -29,6 +29,17 @@ export const DEFAULT_JOB_TIMEOUT_MS = 180_000;
 export const DEFAULT_MAX_OUTPUT_SIZE = 2048;
 /** 10 s to finish running jobs on SIGTERM before they are stopped (imgproxy waits 20 s; our jobs are retried or re-sent). */
 export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
+/**
+ * Webhooks may not call loopback, private or link-local addresses unless the operator opts in: a
+ * public service that POSTs wherever a stranger says is a server-side request forgery tool.
+ */
+export const DEFAULT_WEBHOOK_ALLOW_PRIVATE = false;
+/** 5 s per delivery attempt: a receiver should acknowledge at once and work afterwards; a slow one must not pile up deliveries. */
+export const DEFAULT_WEBHOOK_TIMEOUT_MS = 5000;
+/** 3 attempts (1 s and 4 s apart): rides out a receiver restart without hammering a broken one. */
+export const DEFAULT_WEBHOOK_ATTEMPTS = 3;
+/** First retry delay; each later one is 4× longer. */
+export const DEFAULT_WEBHOOK_RETRY_BASE_MS = 1000;
 /** A shorter URL-signing secret is guessable offline from one signed link; 16 characters is the floor, 32 random bytes the default. */
 export const MIN_URL_SECRET_LENGTH = 16;
 
@@ -57,6 +68,22 @@ export interface ServerConfigOptions {
    * issued them: set the same secret on every server behind one address.
    */
   urlSecret?: string;
+  /** Let webhooks call loopback, private and link-local addresses (a receiver on this machine or LAN). */
+  webhookAllowPrivate?: boolean;
+  /**
+   * HMAC key for webhook signatures, shared with receivers so they can verify. Default:
+   * ANIME_ME_WEBHOOK_SECRET, else 32 random bytes per process (receivers cannot verify those).
+   */
+  webhookSecret?: string;
+  webhookTimeoutMs?: number;
+  webhookAttempts?: number;
+  /** Option only (tests): first retry delay. */
+  webhookRetryBaseMs?: number;
+  /**
+   * Public base URL (https://anime.example.com) for absolute links in webhooks. Default:
+   * ANIME_ME_PUBLIC_URL, else the scheme and host the submitting client used.
+   */
+  publicUrl?: string;
 }
 
 export type ServerConfig = Readonly<{
@@ -77,6 +104,13 @@ export type ServerConfig = Readonly<{
   urlSecret: string;
   /** Where the secret came from; 'random' is worth a start-up notice (links die with the process). */
   urlSecretSource: 'option' | 'env' | 'random';
+  webhookAllowPrivate: boolean;
+  webhookSecret: string;
+  webhookSecretSource: 'option' | 'env' | 'random';
+  webhookTimeoutMs: number;
+  webhookAttempts: number;
+  webhookRetryBaseMs: number;
+  publicUrl: string | undefined;
 }>;
 
 type Env = Record<string, string | undefined>;
@@ -104,14 +138,38 @@ function check(value: number, name: string, min: number, max: number): number {
   return value;
 }
 
-function urlSecretOf(option: string | undefined, fromEnvironment: string | undefined): { urlSecret: string; urlSecretSource: 'option' | 'env' | 'random' } {
+function secretOf(option: string | undefined, fromEnvironment: string | undefined, label: string): { secret: string; source: 'option' | 'env' | 'random' } {
   const given = option ?? fromEnvironment;
-  if (given === undefined) return { urlSecret: randomBytes(32).toString('base64url'), urlSecretSource: 'random' };
+  if (given === undefined) return { secret: randomBytes(32).toString('base64url'), source: 'random' };
   if (given.length < MIN_URL_SECRET_LENGTH) {
     // Never echo the secret itself in the message.
-    throw new AnimeMeError('INVALID_ARGUMENT', `Invalid configuration: expected at least ${MIN_URL_SECRET_LENGTH} characters for the URL secret (ANIME_ME_URL_SECRET) but received ${given.length}`);
+    throw new AnimeMeError('INVALID_ARGUMENT', `Invalid configuration: expected at least ${MIN_URL_SECRET_LENGTH} characters for ${label} but received ${given.length}`);
   }
-  return { urlSecret: given, urlSecretSource: option !== undefined ? 'option' : 'env' };
+  return { secret: given, source: option !== undefined ? 'option' : 'env' };
+}
+
+function urlSecretOf(option: string | undefined, fromEnvironment: string | undefined): { urlSecret: string; urlSecretSource: 'option' | 'env' | 'random' } {
+  const { secret, source } = secretOf(option, fromEnvironment, 'the URL secret (ANIME_ME_URL_SECRET)');
+  return { urlSecret: secret, urlSecretSource: source };
+}
+
+function webhookSecretOf(option: string | undefined, fromEnvironment: string | undefined): { webhookSecret: string; webhookSecretSource: 'option' | 'env' | 'random' } {
+  const { secret, source } = secretOf(option, fromEnvironment, 'the webhook secret (ANIME_ME_WEBHOOK_SECRET)');
+  return { webhookSecret: secret, webhookSecretSource: source };
+}
+
+function publicUrlOf(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new AnimeMeError('INVALID_ARGUMENT', `Invalid configuration: expected an http or https URL for the public URL (ANIME_ME_PUBLIC_URL) but received "${value}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new AnimeMeError('INVALID_ARGUMENT', `Invalid configuration: expected an http or https URL for the public URL (ANIME_ME_PUBLIC_URL) but received "${value}"`);
+  }
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }
 
 export function resolveServerConfig(options: ServerConfigOptions = {}, env: Env = process.env): ServerConfig {
@@ -160,6 +218,17 @@ export function resolveServerConfig(options: ServerConfigOptions = {}, env: Env 
     ),
     trustProxy: options.trustProxy ?? (fromEnv(env, 'ANIME_ME_TRUST_PROXY', bool) as boolean | undefined) ?? false,
     ...urlSecretOf(options.urlSecret, fromEnv(env, 'ANIME_ME_URL_SECRET', text) as string | undefined),
+    webhookAllowPrivate: options.webhookAllowPrivate ?? (fromEnv(env, 'ANIME_ME_WEBHOOK_ALLOW_PRIVATE', bool) as boolean | undefined) ?? DEFAULT_WEBHOOK_ALLOW_PRIVATE,
+    ...webhookSecretOf(options.webhookSecret, fromEnv(env, 'ANIME_ME_WEBHOOK_SECRET', text) as string | undefined),
+    webhookTimeoutMs: check(
+      options.webhookTimeoutMs ?? (fromEnv(env, 'ANIME_ME_WEBHOOK_TIMEOUT_S', seconds) as number | undefined) ?? DEFAULT_WEBHOOK_TIMEOUT_MS,
+      'webhookTimeoutMs',
+      1,
+      60_000,
+    ),
+    webhookAttempts: check(options.webhookAttempts ?? (fromEnv(env, 'ANIME_ME_WEBHOOK_ATTEMPTS', int(1, 10)) as number | undefined) ?? DEFAULT_WEBHOOK_ATTEMPTS, 'webhookAttempts', 1, 10),
+    webhookRetryBaseMs: check(options.webhookRetryBaseMs ?? DEFAULT_WEBHOOK_RETRY_BASE_MS, 'webhookRetryBaseMs', 0, 60_000),
+    publicUrl: publicUrlOf(options.publicUrl ?? (fromEnv(env, 'ANIME_ME_PUBLIC_URL', text) as string | undefined)),
   };
   if (config.concurrency !== undefined) check(config.concurrency, 'concurrency', 1, 64);
   return Object.freeze(config);

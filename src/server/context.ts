@@ -9,6 +9,8 @@ import type { EtaEstimator } from './eta.js';
 import { HttpError } from './http-errors.js';
 import type { ServiceMetrics } from './metrics.js';
 import type { UrlSigner } from './signed-url.js';
+import type { LookupAll } from './webhook-policy.js';
+import type { WebhookDispatcher } from './webhooks.js';
 
 export interface AppContext {
   config: ServerConfig;
@@ -31,6 +33,10 @@ export interface AppContext {
   jsonBodyLimit: number;
   /** Signs and checks result links. */
   signer: UrlSigner;
+  /** Sends finished-job webhooks. */
+  webhooks: WebhookDispatcher;
+  /** DNS for the submission-time webhook check (the delivery checks again when it connects). */
+  lookupAll: LookupAll;
 }
 
 /** 413 from the Content-Length header alone, before a byte of the body is read (chunked bodies are counted while parsed). */

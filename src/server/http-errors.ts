@@ -19,11 +19,14 @@ export type HttpErrorCode =
   | 'METHOD_NOT_ALLOWED'
   | 'QUEUE_UNAVAILABLE'
   | 'SIGNATURE_INVALID'
-  | 'SIGNATURE_EXPIRED';
+  | 'SIGNATURE_EXPIRED'
+  | 'WEBHOOK_NOT_ALLOWED';
 
 export const STATUS_BY_CODE: Record<HttpErrorCode, number> = {
   INVALID_ARGUMENT: 400,
   EMPTY_INPUT: 400,
+  // A webhook to loopback, a private network, link-local or cloud metadata (server-side request forgery guard).
+  WEBHOOK_NOT_ALLOWED: 400,
   CORRUPT_IMAGE: 400,
   UNSUPPORTED_TYPE: 415,
   UNSUPPORTED_MEDIA_TYPE: 415,

@@ -8,7 +8,8 @@ import { listStyleNames } from '../describe/index.js';
 import { AnimeMeError } from '../errors.js';
 import { MIN_SIZE } from '../pipeline/options.js';
 import type { JobOptions } from '../queue/types.js';
-import { invalidParameter } from '../validate.js';
+import { describeValue, invalidParameter } from '../validate.js';
+import { parseWebhookUrl, redactWebhookUrl } from './webhook-policy.js';
 import { HttpError } from './http-errors.js';
 
 export interface JobInputLimits {
@@ -19,6 +20,8 @@ export interface JobInputLimits {
 export interface JobInput {
   bytes: Uint8Array;
   options: JobOptions;
+  /** Webhook URL as sent (shape-checked here; the address policy is checked by the route). */
+  webhook?: string;
 }
 
 const FORMATS = ['png', 'jpeg', 'webp'] as const;
@@ -116,6 +119,20 @@ function parseOverrides(people: unknown, genders: unknown): JobOptions['override
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
+/** Shape of the optional webhook field; where it may point is checked separately (webhook-policy.ts). */
+export function parseWebhookField(value: unknown): string | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'string') throw invalidParameter('http or https URL', 'webhook', value);
+  const text = value.trim();
+  const url = parseWebhookUrl(text);
+  if (url instanceof URL) return text;
+  // Shown without its query string: callback URLs often carry a token.
+  const shown = URL.canParse(text) ? redactWebhookUrl(text) : text;
+  throw new AnimeMeError('INVALID_ARGUMENT', `Expected ${url.kind === 'invalid' ? url.expected : 'http or https URL'} for webhook but received ${describeValue(shown)}`, {
+    details: { parameter: 'webhook' },
+  });
+}
+
 export function parseJobOptions(fields: Record<string, unknown>, limits: JobInputLimits): JobOptions {
   const style = parseStyle(fields['style']);
   const size = parseSize(fields['size'], limits.maxOutputSize);
@@ -177,8 +194,13 @@ export async function readJobInput(body: unknown, isMultipart: boolean, limits: 
       }
     }
     if (!bytes) throw new AnimeMeError('EMPTY_INPUT', 'No photo received; send it in the multipart field "image".');
-    return { bytes, options: parseJobOptions(fields, limits) };
+    return withWebhook({ bytes, options: parseJobOptions(fields, limits) }, fields['webhook']);
   }
   if (record['image'] === undefined) throw new AnimeMeError('EMPTY_INPUT', 'No photo received; send it as base64 in "image".');
-  return { bytes: decodeBase64Image(record['image'], 'image', limits.maxUploadBytes), options: parseJobOptions(record, limits) };
+  return withWebhook({ bytes: decodeBase64Image(record['image'], 'image', limits.maxUploadBytes), options: parseJobOptions(record, limits) }, record['webhook']);
+}
+
+function withWebhook(input: JobInput, value: unknown): JobInput {
+  const webhook = parseWebhookField(value);
+  return webhook === undefined ? input : { ...input, webhook };
 }

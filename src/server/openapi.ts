@@ -3,6 +3,7 @@ import { EMBEDDED_STYLES } from '../core/types.js';
 import { listStyleNames } from '../describe/index.js';
 import { MIN_SIZE } from '../pipeline/options.js';
 import type { ServerConfig } from './config.js';
+import { MAX_WEBHOOK_URL_LENGTH } from './webhook-policy.js';
 
 const error = (description: string) => ({
   description,
@@ -21,6 +22,34 @@ export function openApiDocument(config: ServerConfig) {
     negativePrompt: { type: 'string', maxLength: 1000 },
     people: { type: 'integer', minimum: 0, maximum: 50, description: 'Correct the number of people the analysis found.' },
     genders: { type: 'string', description: 'Correct genders, largest person first: f, m or ?, comma-separated (e.g. "f,m").' },
+    webhook: {
+      type: 'string',
+      format: 'uri',
+      maxLength: MAX_WEBHOOK_URL_LENGTH,
+      description:
+        'http(s) URL that gets one signed POST (see callbacks) when the job ends: done, failed or cancelled. ' +
+        (config.webhookAllowPrivate
+          ? 'This server allows private, loopback and link-local targets (operator opt-in); cloud metadata addresses are always refused.'
+          : 'Loopback, private, link-local, cloud metadata and reserved addresses are refused (400 WEBHOOK_NOT_ALLOWED), also when a host name resolves to one, at submission and again at delivery.'),
+    },
+  };
+  const webhookCallback = {
+    '{$request.body#/webhook}': {
+      post: {
+        summary: 'The job ended',
+        description:
+          `Sent once per job, with up to ${config.webhookAttempts} attempts (${Math.round(config.webhookTimeoutMs / 1000)} s timeout each, retried on network errors, timeouts, 408, 429 and 5xx; redirects are not followed). ` +
+          'Verify `X-Anime-Me-Signature: t=<unix seconds>,v1=<hex>`: HMAC-SHA256 with the shared webhook secret over "<t>.<raw body>", compared in constant time; refuse a t more than a few minutes old. ' +
+          'The outcome shows in the job as `webhook`.',
+        parameters: [
+          { name: 'X-Anime-Me-Signature', in: 'header', required: true, schema: { type: 'string', pattern: '^t=\\d+,v1=[0-9a-f]{64}$' } },
+          { name: 'X-Anime-Me-Event', in: 'header', required: true, schema: { type: 'string', enum: ['job.done', 'job.failed', 'job.cancelled'] } },
+          { name: 'X-Anime-Me-Delivery', in: 'header', required: true, schema: { type: 'string', format: 'uuid' } },
+        ],
+        requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/WebhookPayload' } } } },
+        responses: { '2XX': { description: 'Received; anything else counts as a failed attempt' } },
+      },
+    },
   };
   const signedNote =
     'Only through the signed link in the job (result.url / composite.url): exp is a unix time (the result expiry), sig the base64url HMAC-SHA256 of "<path>\\n<exp>". Links are valid until exp.';
@@ -56,13 +85,14 @@ export function openApiDocument(config: ServerConfig) {
           },
           responses: {
             202: { description: 'Accepted', headers: { Location: { schema: { type: 'string' } } }, content: { 'application/json': { schema: { $ref: '#/components/schemas/Accepted' } } } },
-            400: error('EMPTY_INPUT, CORRUPT_IMAGE or INVALID_ARGUMENT'),
+            400: error('EMPTY_INPUT, CORRUPT_IMAGE, INVALID_ARGUMENT (message: "Expected … for <field> but received …") or WEBHOOK_NOT_ALLOWED'),
             413: error(`TOO_LARGE: the upload is over ${config.maxUploadBytes} bytes`),
             415: error('UNSUPPORTED_TYPE (not JPEG/PNG/WebP/AVIF) or UNSUPPORTED_MEDIA_TYPE'),
             422: error('TOO_MANY_PIXELS'),
             429: { ...error('QUEUE_FULL, CLIENT_LIMIT or RATE_LIMITED'), headers: { 'Retry-After': { schema: { type: 'integer' } } } },
             503: unavailable,
           },
+          callbacks: { jobEnded: webhookCallback },
         },
       },
       '/api/v1/jobs/{id}': {
@@ -132,6 +162,37 @@ export function openApiDocument(config: ServerConfig) {
             composite: { type: 'object', properties: { url: { type: 'string' } } },
             error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } },
             expiresAt: { type: 'string', format: 'date-time' },
+            webhook: {
+              type: 'object',
+              description: 'Only for jobs sent with a webhook (its URL is never shown).',
+              properties: {
+                state: { type: 'string', enum: ['pending', 'delivered', 'failed'] },
+                attempts: { type: 'integer' },
+                status: { type: 'integer', description: "The receiver's last HTTP status" },
+                error: { type: 'string', description: 'HTTP_<status>, TIMEOUT, NETWORK, ADDRESS_NOT_ALLOWED (the name resolved to a refused address at delivery) or REDIRECT' },
+                at: { type: 'string', format: 'date-time' },
+              },
+            },
+          },
+        },
+        WebhookPayload: {
+          type: 'object',
+          required: ['event', 'id', 'state', 'links'],
+          properties: {
+            event: { type: 'string', enum: ['job.done', 'job.failed', 'job.cancelled'] },
+            id: { type: 'string' },
+            state: { type: 'string', enum: ['done', 'failed', 'cancelled'] },
+            createdAt: { type: 'string', format: 'date-time' },
+            startedAt: { type: 'string', format: 'date-time' },
+            finishedAt: { type: 'string', format: 'date-time' },
+            attempts: { type: 'integer' },
+            expiresAt: { type: 'string', format: 'date-time', description: 'done: when the result and its links expire' },
+            result: { type: 'object', properties: { url: { type: 'string', description: 'Absolute signed link' }, mime: { type: 'string' }, width: { type: 'integer' }, height: { type: 'integer' }, bytes: { type: 'integer' } } },
+            composite: { type: 'object', properties: { url: { type: 'string' }, mime: { type: 'string' }, bytes: { type: 'integer' } } },
+            timings: { type: 'object', additionalProperties: { type: 'number' }, description: 'Milliseconds per pipeline stage' },
+            runMs: { type: 'integer' },
+            error: { type: 'object', properties: { code: { type: 'string' } }, description: 'failed or cancelled: the stable error code' },
+            links: { type: 'object', properties: { job: { type: 'string', description: 'Absolute URL of the job (GET it for fresh links)' } } },
           },
         },
       },

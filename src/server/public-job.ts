@@ -34,6 +34,11 @@ export function publicJob(record: JobRecord, extras: PublicJobExtras) {
       ...(record.options.size !== undefined ? { size: record.options.size } : {}),
       composite: record.options.composite === true,
       format: record.options.format ?? 'png',
+      // The corrections this job ran with (see POST people / genders / prompt).
+      ...(record.options.overrides?.people !== undefined ? { people: record.options.overrides.people } : {}),
+      ...(record.options.overrides?.genders !== undefined ? { genders: [...record.options.overrides.genders] } : {}),
+      ...(record.options.prompt !== undefined ? { prompt: record.options.prompt } : {}),
+      ...(record.options.negativePrompt !== undefined ? { negativePrompt: record.options.negativePrompt } : {}),
     },
     createdAt: iso(record.createdAt),
     ...(record.startedAt !== undefined ? { startedAt: iso(record.startedAt) } : {}),
@@ -53,6 +58,18 @@ export function publicJob(record: JobRecord, extras: PublicJobExtras) {
         }
       : {}),
     ...(record.error ? { error: record.error } : {}),
+    // How the webhook went (never its URL: it may carry the receiver's token).
+    ...(record.webhook
+      ? {
+          webhook: {
+            state: record.webhook.delivery?.state ?? 'pending',
+            attempts: record.webhook.delivery?.attempts ?? 0,
+            ...(record.webhook.delivery?.status !== undefined ? { status: record.webhook.delivery.status } : {}),
+            ...(record.webhook.delivery?.error !== undefined ? { error: record.webhook.delivery.error } : {}),
+            ...(record.webhook.delivery?.at !== undefined && record.webhook.delivery.state !== 'pending' ? { at: iso(record.webhook.delivery.at) } : {}),
+          },
+        }
+      : {}),
     links: { self: links.self, events: links.events },
   };
 }

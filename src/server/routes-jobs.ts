@@ -4,13 +4,14 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isJobId, newJobId } from '../queue/job-id.js';
-import type { JobEvent, JobRecord } from '../queue/types.js';
+import type { JobEvent, JobRecord, JobWebhookTarget } from '../queue/types.js';
 import { isQueueRejection, QueueRejection } from '../queue/types.js';
 import { jobKeys } from '../storage/storage.js';
 import { rejectOversizedBody, type AppContext } from './context.js';
 import { HttpError } from './http-errors.js';
 import { readJobInput, type JobInput } from './job-input.js';
 import { jobLinks, publicJob } from './public-job.js';
+import { checkWebhookUrl } from './webhook-policy.js';
 
 /** SSE keep-alive comment interval: below the usual 30–60 s idle timeouts of proxies. */
 const HEARTBEAT_MS = 15_000;
@@ -31,12 +32,13 @@ export function registerJobRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   /** Check, store and enqueue one photo; shared by the jobs API and the A1111 route. */
   async function submit(request: FastifyRequest, input: JobInput): Promise<{ id: string; position: number }> {
+    const webhook = input.webhook === undefined ? undefined : await checkWebhook(request, input.webhook);
     await ctx.checkImage(input.bytes); // bad photos are 4xx now, not failed jobs later
     const id = newJobId();
     const keys = jobKeys(id);
     await storage.put(keys.input, input.bytes);
     try {
-      const { position } = await queue.add({ id, clientKey: ctx.clientKey(request), options: input.options });
+      const { position } = await queue.add({ id, clientKey: ctx.clientKey(request), options: input.options, ...(webhook ? { webhook } : {}) });
       metrics.submitted();
       return { id, position };
     } catch (error) {
@@ -46,6 +48,19 @@ export function registerJobRoutes(app: FastifyInstance, ctx: AppContext): void {
     }
   }
   app.decorate('animeMeSubmit', submit);
+
+  /** Where the webhook may point (SSRF guard), and the base its absolute links use. */
+  async function checkWebhook(request: FastifyRequest, raw: string): Promise<JobWebhookTarget> {
+    const verdict = await checkWebhookUrl(raw, { allowPrivate: config.webhookAllowPrivate, lookup: ctx.lookupAll });
+    if (!(verdict instanceof URL)) {
+      if (verdict.kind === 'invalid') throw new HttpError('INVALID_ARGUMENT', `Expected ${verdict.expected} for webhook.`);
+      throw new HttpError(
+        'WEBHOOK_NOT_ALLOWED',
+        `The webhook may not point at ${verdict.reason}: only public internet addresses are called (a server operator can allow private ones with ANIME_ME_WEBHOOK_ALLOW_PRIVATE).`,
+      );
+    }
+    return { url: verdict.href, publicBase: config.publicUrl ?? `${request.protocol}://${request.host}` };
+  }
 
   function expiresAt(record: JobRecord): number | undefined {
     return record.finishedAt === undefined ? undefined : record.finishedAt + config.resultTtlMs;
@@ -106,7 +121,11 @@ export function registerJobRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   app.delete('/api/v1/jobs/:id', async (request: IdRequest, reply) => {
     const id = request.params.id;
-    if (!isJobId(id) || !(await ctx.forget(id))) throw new HttpError('NOT_FOUND', 'No such job (it may have expired).');
+    if (!isJobId(id)) throw new HttpError('NOT_FOUND', 'No such job (it may have expired).');
+    // A job cancelled before it ended tells its webhook so (claimed before the record goes).
+    const record = await queue.get(id);
+    if (record?.webhook && (record.state === 'queued' || record.state === 'running')) await ctx.webhooks.notify(record, 'cancelled');
+    if (!(await ctx.forget(id))) throw new HttpError('NOT_FOUND', 'No such job (it may have expired).');
     return reply.code(204).send();
   });
 
@@ -215,7 +234,14 @@ export function registerJobRoutes(app: FastifyInstance, ctx: AppContext): void {
       chain = chain.then(() => onEvent(event)).catch(() => undefined);
     };
     const unsubscribe = queue.subscribe(id, (event) => (ready ? enqueue(event) : pending.push(event)));
+    // The client may leave at any time, including while the job was being looked up above (then
+    // 'close' has already fired): either way the subscription, heartbeat and stream entry go.
     request.raw.on('close', end);
+    raw.on('close', end);
+    if (request.raw.socket?.destroyed || raw.destroyed) {
+      end();
+      return;
+    }
 
     const snapshot = await queue.get(id);
     if (!snapshot) {

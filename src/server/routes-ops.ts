@@ -20,7 +20,7 @@ export function registerOpsRoutes(app: FastifyInstance, ctx: AppContext): void {
     return reply
       .code(status === 'ok' ? 200 : 503)
       .header('cache-control', 'no-store')
-      .send({ status, uptimeSeconds: Math.round((Date.now() - STARTED) / 1000), queue, ...ctx.health() });
+      .send({ status, uptimeSeconds: Math.round((Date.now() - STARTED) / 1000), queue, eventStreams: ctx.streams.size, ...ctx.health() });
   });
 
   app.get('/metrics', async (_request, reply) => {

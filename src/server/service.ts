@@ -21,6 +21,8 @@ export interface ServiceOptions extends ServerConfigOptions {
   /** Stand-in pipeline module for the worker threads (tests); default: the real Node pipeline. */
   pipelineModule?: string;
   pipelineOptions?: Record<string, unknown>;
+  /** DNS for webhooks (tests); default: the system resolver. */
+  dnsLookup?: typeof import('node:dns').lookup;
   /** Use these instead of building them (tests, embedding). */
   storage?: BlobStorage;
   queue?: JobQueue;
@@ -98,8 +100,12 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
     storage,
     ...(options.logger !== undefined ? { logger: options.logger } : {}),
     health: () => (workerPool ? { workers: workerPool.stats() } : {}),
+    ...(options.dnsLookup ? { dnsLookup: options.dnsLookup } : {}),
   });
   appRef = app;
+  if (config.webhookSecretSource === 'random') {
+    app.log.info('webhook signatures use a per-process key receivers cannot know; set ANIME_ME_WEBHOOK_SECRET (16+ characters) and give it to them');
+  }
   if (config.urlSecretSource === 'random') {
     app.log.info('result links are signed with a per-process key: they stop working on restart; set ANIME_ME_URL_SECRET to keep them (and share it between servers)');
   }
@@ -119,6 +125,8 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
         // finish within the grace period, then stop the threads.
         await app.close();
         await jobQueue.close(config.shutdownGraceMs);
+        // After the queue: jobs that finished during the grace period still notify (bounded by the webhook timeout).
+        await app.animeMeWebhooks.close(config.webhookTimeoutMs);
         await workerPool?.close();
         sweeper.stop();
         await storage.close();

@@ -48,6 +48,29 @@ export function runQueueConformance(label: string, factory: HarnessFactory, skip
     const stateOf = async (queue: JobQueue, id: string) => (await queue.get(id))?.state;
     const until = (queue: JobQueue, id: string, state: string) => waitFor(async () => (await stateOf(queue, id)) === state, `${id} ${state}`);
 
+    test('webhook delivery is claimed once per job and its outcome shows in the record; no webhook, no claim', async () => {
+      const queue = await setUp();
+      const webhook = { url: 'https://hooks.example.com/in?token=t', publicBase: 'https://anime.example.com' };
+      const id = newJobId();
+      await queue.add({ id, clientKey: 'client-a', options: { seed: 1 }, webhook });
+      const plain = await add(queue);
+      await until(queue, id, 'done');
+      await until(queue, plain.id, 'done');
+      assert.deepEqual((await queue.get(id))!.webhook, webhook, 'the target is kept with the job');
+      assert.equal((await queue.get(plain.id))!.webhook, undefined);
+      assert.equal(await queue.claimWebhook(plain.id), false, 'a job without a webhook cannot be claimed');
+      assert.equal(await queue.claimWebhook(newJobId()), false, 'nor an unknown job');
+      assert.deepEqual(await queue.unclaimedWebhooks(0), [id], 'a finished job nobody claimed yet is listed for the reconciler');
+      assert.deepEqual(await queue.unclaimedWebhooks(3_600_000), [], 'but only once it finished long enough ago');
+      const claims = await Promise.all([queue.claimWebhook(id), queue.claimWebhook(id), queue.claimWebhook(id)]);
+      assert.deepEqual(claims.filter(Boolean).length, 1, 'exactly one claim wins');
+      assert.equal((await queue.get(id))!.webhook?.delivery?.state, 'pending');
+      await queue.recordWebhook(id, { state: 'delivered', attempts: 2, status: 204, at: 1_700_000_000_000 });
+      assert.deepEqual((await queue.get(id))!.webhook?.delivery, { state: 'delivered', attempts: 2, status: 204, at: 1_700_000_000_000 });
+      assert.equal(await queue.claimWebhook(id), false, 'still claimed after the outcome is written');
+      assert.deepEqual(await queue.unclaimedWebhooks(0), []);
+    });
+
     test('a job runs to done; its record carries the outcome and the attempt count', async () => {
       const queue = await setUp();
       const events: JobEvent[] = [];

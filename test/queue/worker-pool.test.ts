@@ -99,3 +99,13 @@ test('a pipeline module that cannot load fails jobs at once instead of retrying 
   assert.match(error.message, /could not start|keep failing/);
   assert.equal(error.details?.['retry'], false);
 });
+
+test('the pool reports its threads’ own memory after a job (for /healthz and the load bench)', async () => {
+  const p = pool({ pipelineOptions: { blockMs: 10 } });
+  assert.equal(p.stats().memoryMiB, undefined, 'nothing reported before a job');
+  await p.run(await photo(), { seed: 1, size: 96 });
+  const memory = p.stats().memoryMiB;
+  assert.ok(memory, 'reported');
+  assert.ok(memory.heapUsed > 0 && memory.heapUsed < 4096, `thread heap ${memory.heapUsed} MiB`);
+  assert.ok(memory.external >= 0 && memory.arrayBuffers >= 0);
+});

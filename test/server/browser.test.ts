@@ -153,3 +153,76 @@ test('Chinese by default from the browser language: progress and errors in Chine
   assert.equal(await page.textContent('#again'), '再来一张');
   await page.screenshot({ path: path.join(SHOTS, 'anime-me-web-4-result-zh-cat.png'), fullPage: true });
 });
+
+test('Corrections: see what was found, correct people and genders from the keyboard, run again; then change the prompt', { skip: SKIP, timeout: 300_000 }, async () => {
+  const page = await openPage('en-US');
+  await page.setInputFiles('#library', path.join(PHOTOS, 'deb_mpl_grace_hopper.jpg'));
+  await page.click('#go');
+  await page.waitForSelector('#result:not([hidden])', { timeout: 120_000 });
+  await page.waitForSelector('#fix-card:not([hidden])');
+  const firstHref = (await page.getAttribute('#download', 'href'))!;
+  const firstId = firstHref.split('/')[4];
+  const first = await (await page.request.get(`${service.url}/api/v1/jobs/${firstId}`)).json();
+  // What was seen is shown and prefilled: the count, one row per person, the prompt.
+  assert.equal(await page.inputValue('#fix-people'), String(first.analysis.peopleCount));
+  assert.match((await page.textContent('#fix-people-seen'))!, new RegExp(`The system found ${first.analysis.peopleCount}`));
+  assert.equal(await page.locator('#fix-genders select').count(), first.analysis.peopleCount);
+  assert.equal(await page.inputValue('#fix-prompt'), first.prompt.positive);
+  // Every control has a label (for= or wrapping).
+  const unlabeled = await page.evaluate(() =>
+    [...document.querySelectorAll('#fix input, #fix select, #fix textarea')].filter((el: any) => !el.labels || el.labels.length === 0).map((el: any) => el.id),
+  );
+  assert.deepEqual(unlabeled, []);
+  await page.locator('#fix-card').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(SHOTS, 'anime-me-web-5-corrections-seen.png'), fullPage: true });
+
+  // Keyboard only: two people, woman then man.
+  await page.focus('#fix-people');
+  await page.keyboard.press('Control+A');
+  await page.keyboard.type('2');
+  await page.waitForFunction(() => document.querySelectorAll('#fix-genders select').length === 2);
+  await page.focus('#fix-g-0');
+  await page.selectOption('#fix-g-0', 'f');
+  await page.selectOption('#fix-g-1', 'm');
+  await page.locator('#fix-card').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(SHOTS, 'anime-me-web-6-corrections-edited.png'), fullPage: true });
+  await page.focus('#fix-go');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction((id) => document.querySelector('#download').getAttribute('href').split('/')[4] !== id && !document.querySelector('#result').hasAttribute('hidden'), firstId, { timeout: 120_000 });
+  const secondId = (await page.getAttribute('#download', 'href'))!.split('/')[4];
+  assert.notEqual(secondId, firstId);
+  const second = await (await page.request.get(`${service.url}/api/v1/jobs/${secondId}`)).json();
+  assert.equal(second.options.seed, first.options.seed, 'same seed: only the corrections differ');
+  assert.equal(second.options.people, 2);
+  assert.deepEqual(second.options.genders, ['f', 'm']);
+  assert.equal(second.analysis.peopleCount, 2);
+  assert.match(second.prompt.positive, /1girl/);
+  assert.match(second.prompt.positive, /1boy/);
+  assert.notEqual(second.prompt.positive, first.prompt.positive, 'the prompt was written again from the corrections');
+  // The form now shows the corrected view.
+  await page.waitForFunction(() => /You set 2\./.test(document.querySelector('#fix-people-seen').textContent));
+  assert.equal(await page.inputValue('#fix-g-1'), 'm');
+
+  // In Chinese, then a prompt of one's own.
+  await page.click('#lang');
+  assert.equal(await page.textContent('#fix-go'), '按我的修改重新生成');
+  assert.match((await page.textContent('#fix-genders'))!, /第 1 位/);
+  await page.fill('#fix-prompt', '1girl, 1boy, picnic under cherry blossoms');
+  await page.locator('#fix-card').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(SHOTS, 'anime-me-web-7-corrections-zh.png'), fullPage: true });
+  await page.click('#fix-go');
+  await page.waitForFunction((id) => document.querySelector('#download').getAttribute('href').split('/')[4] !== id && !document.querySelector('#result').hasAttribute('hidden'), secondId, { timeout: 120_000 });
+  const thirdId = (await page.getAttribute('#download', 'href'))!.split('/')[4];
+  const third = await (await page.request.get(`${service.url}/api/v1/jobs/${thirdId}`)).json();
+  assert.equal(third.prompt.positive, '1girl, 1boy, picnic under cherry blossoms');
+  assert.equal(third.options.people, 2);
+  await page.waitForFunction(() => (document.querySelector('#after') as any).naturalWidth > 0);
+  await page.screenshot({ path: path.join(SHOTS, 'anime-me-web-8-corrected-result-zh.png'), fullPage: true });
+  // A bad count is caught on the page with a message, not sent.
+  await page.fill('#fix-people', '-3');
+  await page.click('#fix-go');
+  await page.waitForSelector('#error:not([hidden])');
+  assert.equal(await page.getAttribute('#error', 'data-code'), 'INVALID_ARGUMENT');
+  assert.equal(await page.getAttribute('#fix-people', 'aria-invalid'), 'true');
+  assert.deepEqual((page as Page & { problems?: string[] }).problems, []);
+});

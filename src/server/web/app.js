@@ -45,6 +45,21 @@ const TEXT = {
     description: 'Description',
     prompt: 'Prompt',
     time: 'Time',
+    fixTitle: 'Did we see it right?',
+    fixHint: 'Correct what the system saw, then make it again (same seed, so only your corrections change).',
+    fixPeople: 'People in the photo',
+    fixPeopleSeen: (n) => `The system found ${n}.`,
+    fixGenders: 'Each person, largest first',
+    fixPerson: (i) => `Person ${i}`,
+    fixSeen: (what) => `seen: ${what}`,
+    fixSeenNone: 'not found by the system',
+    fixGenderOptions: { '?': 'Not specified (neutral wording)', f: 'Woman / girl', m: 'Man / boy' },
+    genderWords: { female: 'woman', male: 'man', unsure: 'not sure' },
+    fixPrompt: 'Prompt (what gets drawn)',
+    fixPromptHint: 'Leave it unchanged and it is written again from your corrections.',
+    fixGo: 'Make it again with my corrections',
+    fixPeopleCorrected: (n) => `You set ${n}.`,
+    fixCorrected: 'set by you',
     expires: (t) => `This result is deleted from the server at ${t}.`,
     recentTitle: 'Recent on this phone',
     clearRecent: 'Forget these',
@@ -74,6 +89,7 @@ const TEXT = {
       TIMEOUT: () => 'That took too long and was stopped. Please try again.',
       CANCELLED: () => 'Cancelled.',
       NOT_FOUND: () => 'That result has expired or was deleted.',
+      INVALID_ARGUMENT: () => 'Please check your corrections (people 0–10, prompt up to 1000 characters) and try again.',
       NETWORK: () => 'No connection to the server. Check your network and try again.',
       OTHER: () => 'Something went wrong on our side. Please try again.',
     },
@@ -120,6 +136,21 @@ const TEXT = {
     description: '描述',
     prompt: '提示词',
     time: '用时',
+    fixTitle: '识别得对吗？',
+    fixHint: '修正系统识别到的内容，然后重新生成（种子不变，只有你的修改会带来变化）。',
+    fixPeople: '照片中的人数',
+    fixPeopleSeen: (n) => `系统识别到 ${n} 人。`,
+    fixGenders: '每个人（按画面大小排序）',
+    fixPerson: (i) => `第 ${i} 位`,
+    fixSeen: (what) => `识别为：${what}`,
+    fixSeenNone: '系统未识别到',
+    fixGenderOptions: { '?': '不指定（中性描述）', f: '女性 / 女孩', m: '男性 / 男孩' },
+    genderWords: { female: '女性', male: '男性', unsure: '不确定' },
+    fixPrompt: '提示词（画什么）',
+    fixPromptHint: '不修改的话，会根据你的修正重新生成提示词。',
+    fixGo: '按我的修改重新生成',
+    fixPeopleCorrected: (n) => `你设定为 ${n} 人。`,
+    fixCorrected: '由你设定',
     expires: (t) => `该结果将于 ${t} 从服务器删除。`,
     recentTitle: '这台设备上的最近结果',
     clearRecent: '清除记录',
@@ -162,6 +193,7 @@ const TEXT = {
       TIMEOUT: () => '处理时间太长，已停止，请重试。',
       CANCELLED: () => '已取消。',
       NOT_FOUND: () => '该结果已过期或已被删除。',
+      INVALID_ARGUMENT: () => '请检查你的修改（人数 0–10，提示词不超过 1000 字）后重试。',
       NETWORK: () => '无法连接服务器，请检查网络后重试。',
       OTHER: () => '服务器出了点问题，请重试。',
     },
@@ -185,6 +217,7 @@ const state = {
   poll: null,
   ttlSeconds: 3600,
   lastError: null,
+  corrections: null, // {people, genders, prompt?} the user asked for; kept for "again" until a new photo
 };
 
 function t(key, ...args) {
@@ -235,6 +268,7 @@ async function choose(file) {
   if (state.photoUrl) URL.revokeObjectURL(state.photoUrl);
   state.photoUrl = URL.createObjectURL(file);
   state.file = file;
+  state.corrections = null; // corrections belong to the previous photo
   $('preview-img').src = state.photoUrl;
   $('preview').hidden = false;
   $('go').disabled = false;
@@ -269,6 +303,7 @@ async function submit(seed) {
   stopFollowing();
   hideError();
   $('result').hidden = true;
+  $('fix-card').hidden = true;
   $('progress').hidden = false;
   $('go').disabled = true;
   setStatus(t('uploading'), 0);
@@ -277,6 +312,12 @@ async function submit(seed) {
   form.append('style', selectedStyle());
   form.append('composite', 'true');
   if (seed !== undefined) form.append('seed', String(seed));
+  const fix = state.corrections;
+  if (fix) {
+    form.append('people', String(fix.people));
+    if (fix.genders.length > 0) form.append('genders', fix.genders.join(','));
+    if (fix.prompt) form.append('prompt', fix.prompt);
+  }
   form.append('image', state.file, state.file.name || 'photo.jpg');
   let response;
   try {
@@ -452,8 +493,113 @@ function showResult(job) {
   add(t('seed'), job.options && job.options.seed);
   if (job.prompt) add(t('prompt'), job.prompt.positive);
   if (job.runMs) add(t('time'), `${(job.runMs / 1000).toFixed(1)} s`);
+  renderFix(job);
   $('expires').textContent = job.expiresAt ? t('expires', new Date(job.expiresAt).toLocaleTimeString(state.lang === 'zh' ? 'zh-CN' : 'en', { hour: '2-digit', minute: '2-digit' })) : '';
   if (wasHidden) section.scrollIntoView({ behavior: matchMedia('(prefers-reduced-motion: reduce)').matches ? 'auto' : 'smooth', block: 'start' });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Corrections: what the system saw (people, each person's gender, the prompt), editable, then the
+// same photo again with the same seed. The server takes them as people / genders / prompt.
+
+const MAX_FIX_PEOPLE = 10;
+/** The describer trusts a gender estimate from this confidence on; below it the wording stays neutral. */
+const GENDER_TRUST = 0.7;
+
+function seenGender(person) {
+  if (!person) return t('fixSeenNone');
+  const words = TEXT[state.lang].genderWords;
+  if (!person.gender) return words.unsure;
+  return `${words[person.gender.value] || person.gender.value} (${Math.round(person.gender.confidence * 100)} %)`;
+}
+
+function guessedCode(person) {
+  if (!person || !person.gender || person.gender.confidence < GENDER_TRUST) return '?';
+  return person.gender.value === 'female' ? 'f' : person.gender.value === 'male' ? 'm' : '?';
+}
+
+function readFix() {
+  const selects = [...$('fix-genders').querySelectorAll('select')];
+  return { people: $('fix-people').value, genders: selects.map((s) => s.value), prompt: $('fix-prompt').value };
+}
+
+function renderGenderRows(job, count, values) {
+  const box = $('fix-genders');
+  box.replaceChildren();
+  $('fix-genders-box').hidden = count === 0;
+  const people = (job.analysis && job.analysis.people) || [];
+  const corrected = (job.options && job.options.genders) || [];
+  const options = TEXT[state.lang].fixGenderOptions;
+  for (let i = 0; i < count; i++) {
+    const row = document.createElement('div');
+    row.className = 'person';
+    const label = document.createElement('label');
+    label.htmlFor = `fix-g-${i}`;
+    label.textContent = `${t('fixPerson', i + 1)} — ${corrected[i] !== undefined ? t('fixCorrected') : t('fixSeen', seenGender(people[i]))}`;
+    const select = document.createElement('select');
+    select.id = `fix-g-${i}`;
+    select.name = 'gender';
+    for (const code of ['?', 'f', 'm']) {
+      const option = document.createElement('option');
+      option.value = code;
+      option.textContent = options[code];
+      select.append(option);
+    }
+    select.value = values[i] !== undefined ? values[i] : corrected[i] !== undefined ? corrected[i] : guessedCode(people[i]);
+    row.append(label, select);
+    box.append(row);
+  }
+}
+
+function fixCount(raw) {
+  const n = Number(raw);
+  return Number.isInteger(n) ? Math.max(0, Math.min(MAX_FIX_PEOPLE, n)) : 0;
+}
+
+function renderFix(job) {
+  const card = $('fix-card');
+  // Only with the photo still on this page (history entries have no photo to send again).
+  if (!job.analysis || !state.file) {
+    card.hidden = true;
+    return;
+  }
+  card.hidden = false;
+  const form = $('fix');
+  // Same job (e.g. the language changed): keep what the user has typed so far.
+  const current = form.dataset.job === job.id ? readFix() : null;
+  form.dataset.job = job.id;
+  form.dataset.prompt = job.prompt ? job.prompt.positive : '';
+  const found = job.analysis.peopleCount;
+  const wasCorrected = job.options && job.options.people !== undefined;
+  $('fix-people-seen').textContent = wasCorrected ? t('fixPeopleCorrected', found) : t('fixPeopleSeen', found);
+  $('fix-people').value = current ? current.people : String(Math.min(found, MAX_FIX_PEOPLE));
+  renderGenderRows(job, fixCount($('fix-people').value), current ? current.genders : []);
+  $('fix-prompt').value = current ? current.prompt : form.dataset.prompt;
+}
+
+function submitFix(event) {
+  event.preventDefault();
+  const job = state.job;
+  if (!job || !state.file) return;
+  const values = readFix();
+  const people = Number(values.people);
+  const input = $('fix-people');
+  if (!Number.isInteger(people) || people < 0 || people > MAX_FIX_PEOPLE || values.prompt.length > 1000) {
+    fail({ code: 'INVALID_ARGUMENT' });
+    input.setAttribute('aria-invalid', 'true');
+    input.focus();
+    return;
+  }
+  input.removeAttribute('aria-invalid');
+  const original = $('fix').dataset.prompt || '';
+  const edited = values.prompt.trim() !== original.trim() && values.prompt.trim() !== '';
+  const keptPrompt = state.corrections && state.corrections.prompt === original ? state.corrections.prompt : undefined;
+  state.corrections = {
+    people,
+    genders: values.genders.slice(0, people),
+    ...(edited ? { prompt: values.prompt.trim() } : keptPrompt ? { prompt: keptPrompt } : {}),
+  };
+  submit(job.options && job.options.seed);
 }
 
 function setSlider(value) {
@@ -620,10 +766,17 @@ async function start() {
   $('restart').addEventListener('click', () => {
     stopFollowing();
     $('result').hidden = true;
+    $('fix-card').hidden = true;
     $('pick').scrollIntoView({ block: 'start' });
     $('camera').focus();
   });
   $('share').addEventListener('click', share);
+  $('fix').addEventListener('submit', submitFix);
+  $('fix-people').addEventListener('input', () => {
+    if (!state.job) return;
+    const values = readFix();
+    renderGenderRows(state.job, fixCount(values.people), values.genders);
+  });
   $('slider').addEventListener('input', (e) => setSlider(Number(e.target.value)));
   const compare = $('compare');
   let dragging = false;
