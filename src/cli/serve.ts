@@ -27,6 +27,11 @@ Options (environment variable in brackets):
       --shutdown-grace <s>   on SIGTERM, let running jobs finish this long; unfinished ones go back to
                              the queue and run after the restart (ANIME_ME_SHUTDOWN_GRACE_S, default 10)
       --trust-proxy          take the client address from X-Forwarded-For (ANIME_ME_TRUST_PROXY)
+      --public-url <url>     scheme and host clients use, for absolute links in webhooks (ANIME_ME_PUBLIC_URL,
+                             default: the address each client used)
+      --webhook-allow-private
+                             let webhooks call loopback/private/link-local receivers
+                             (ANIME_ME_WEBHOOK_ALLOW_PRIVATE, default off: public addresses only)
   -h, --help                 show this help
 
 Engine (the pipeline threads build it; the pack is opened once at start-up, so a bad one stops the
@@ -39,6 +44,8 @@ ANIME_ME_URL_SECRET (16+ characters); without it a random key per process is use
 working after a restart and work only on the server that made them: set the same secret on every
 server behind one address. Queued jobs survive a restart: in-process they are kept in the data
 folder; with Redis, run it with appendonly yes (AOF) so they survive a Redis restart too.
+Webhook deliveries are signed with ANIME_ME_WEBHOOK_SECRET (16+ characters; header
+X-Anime-Me-Signature), which receivers need to verify them.
 
 Routes: GET / (web page), POST /api/v1/jobs, GET /api/v1/jobs/:id[/events|/result|/composite],
 DELETE /api/v1/jobs/:id, POST /sdapi/v1/img2img, GET /sdapi/v1/progress, GET /healthz, GET /metrics,
@@ -72,6 +79,8 @@ export function parseServeArgs(argv: string[]): ServeArgs | 'help' {
       'job-timeout': { type: 'string' },
       'shutdown-grace': { type: 'string' },
       'trust-proxy': { type: 'boolean' },
+      'public-url': { type: 'string' },
+      'webhook-allow-private': { type: 'boolean' },
       ...ENGINE_FLAG_OPTIONS,
       help: { type: 'boolean', short: 'h' },
     },
@@ -97,6 +106,8 @@ export function parseServeArgs(argv: string[]): ServeArgs | 'help' {
     jobTimeoutMs: jobTimeout === undefined ? undefined : jobTimeout * 1000,
     shutdownGraceMs: shutdownGrace === undefined ? undefined : shutdownGrace * 1000,
     trustProxy: values['trust-proxy'],
+    publicUrl: values['public-url'],
+    webhookAllowPrivate: values['webhook-allow-private'],
   };
   // Drop unset flags so environment variables and defaults apply.
   return { options: Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as ServerConfigOptions, engine: engineFlags };
