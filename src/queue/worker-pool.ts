@@ -236,8 +236,15 @@ export function createWorkerPool(options: WorkerPoolOptions = {}): WorkerPool {
         signal.addEventListener('abort', onAbort, { once: true });
         slot.cleanup = () => signal.removeEventListener('abort', onAbort);
       }
-      const bytes = transferable(task.bytes);
-      slot.worker.postMessage({ type: 'run', taskId: task.id, bytes, options: task.options } satisfies ToThread, [bytes.buffer as ArrayBuffer]);
+      try {
+        // The pool's own copy (made in run()) moves to the thread without another copy.
+        const bytes = transferable(task.bytes);
+        slot.worker.postMessage({ type: 'run', taskId: task.id, bytes, options: task.options } satisfies ToThread, [bytes.buffer as ArrayBuffer]);
+      } catch (error) {
+        // Options that cannot be cloned, say: this job fails, the slot stays usable.
+        finish(slot, (t) => t.reject(new AnimeMeError('INVALID_ARGUMENT', `The job could not be handed to a pipeline thread: ${error instanceof Error ? error.message : String(error)}`)));
+        release(slot);
+      }
     }
   }
 
@@ -249,8 +256,12 @@ export function createWorkerPool(options: WorkerPoolOptions = {}): WorkerPool {
       if (closed) return Promise.reject(new AnimeMeError('CANCELLED', 'The worker pool is closed.'));
       if (startupError) return Promise.reject(startupError);
       if (context.signal?.aborted) return Promise.reject(new AnimeMeError('CANCELLED', 'The job was cancelled.'));
+      if (!(bytes instanceof Uint8Array) || bytes.byteLength === 0) {
+        return Promise.reject(new AnimeMeError('INVALID_ARGUMENT', 'Expected non-empty Uint8Array for bytes (a detached or empty buffer cannot be run)'));
+      }
       return new Promise<ThreadRunResult>((resolve, reject) => {
-        const task: Task = { id: nextId++, bytes, options: jobOptions, context, resolve, reject };
+        // A copy: the caller keeps its bytes (a retry may reuse them) and the copy can be transferred.
+        const task: Task = { id: nextId++, bytes: bytes.slice(), options: jobOptions, context, resolve, reject };
         context.signal?.addEventListener('abort', onWaitingAbort, { once: true });
         waiting.push(task);
         dispatch();

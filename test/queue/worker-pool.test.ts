@@ -109,3 +109,20 @@ test('the pool reports its threads’ own memory after a job (for /healthz and t
   assert.ok(memory.heapUsed > 0 && memory.heapUsed < 4096, `thread heap ${memory.heapUsed} MiB`);
   assert.ok(memory.external >= 0 && memory.arrayBuffers >= 0);
 });
+
+test('the caller keeps its bytes; a detached buffer or uncloneable options fail that job only, and the pool goes on', async () => {
+  const p = pool();
+  const bytes = await photo();
+  const before = bytes.slice();
+  assert.ok((await p.run(bytes, { seed: 0, size: 96 })).output.length > 0);
+  assert.deepEqual(bytes, before, 'the input was neither detached nor changed');
+  assert.ok((await p.run(bytes, { seed: 0, size: 96 })).output.length > 0, 'the same bytes run again (a retry)');
+
+  const detached = new Uint8Array(8);
+  structuredClone(detached.buffer, { transfer: [detached.buffer] });
+  assert.equal(await code(p.run(detached, { seed: 0, size: 96 })), 'INVALID_ARGUMENT');
+  const uncloneable = { seed: 0, size: 96, onSomething: () => undefined } as unknown as Parameters<typeof p.run>[1];
+  assert.equal(await code(p.run(bytes, uncloneable)), 'INVALID_ARGUMENT');
+  assert.ok((await p.run(bytes, { seed: 0, size: 96 })).output.length > 0, 'the slot was released');
+  assert.equal(p.stats().busy, 0);
+});
