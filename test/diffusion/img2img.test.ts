@@ -86,9 +86,9 @@ test('strength 0 is the init image through the VAE (no denoising)', async () => 
   assert.equal(result.timings.unetMs.length, 0);
   assert.equal(result.timings.textEncoderMs, 0, 'no prompt is encoded');
   // The same round trip done by hand: encoder mean × s, ÷ s, decoder.
-  const encoded = await pack.sessions.vae_encoder.run({ sample: floatTensor(imageToTensor(image), [1, 3, 48, 64], 'float32') });
+  const encoded = await pack.sessions.vae_encoder!.run({ sample: floatTensor(imageToTensor(image), [1, 3, 48, 64], 'float32') });
   const mean = readFloats(encoded.latent_parameters, 'vae').slice(0, 4 * 6 * 8);
-  const decoded = await pack.sessions.vae_decoder.run({ latent_sample: floatTensor(mean, [1, 4, 6, 8], 'float32') });
+  const decoded = await pack.sessions.vae_decoder!.run({ latent_sample: floatTensor(mean, [1, 4, 6, 8], 'float32') });
   const manual = tensorToImage(readFloats(decoded.sample, 'vae'), 64, 48);
   assert.ok(meanAbsDiff(result.image, manual) < 0.01, `matches the manual round trip (${meanAbsDiff(result.image, manual)})`);
   assert.ok(meanAbsDiff(result.image, image) < 8, `close to the input (${meanAbsDiff(result.image, image)} levels)`);

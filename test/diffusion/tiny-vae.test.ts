@@ -72,11 +72,14 @@ test('the generated pack has taesd/ with an AutoencoderTiny config; tinyVae: tru
   assert.equal(tiny.autoencoder.io.encoder.output, 'latent_sample');
   assert.notEqual(tiny.autoencoder.encoder, full.autoencoder.encoder, 'its own sessions');
   assert.equal(tiny.warnings.length, 0);
+  // The pack's own VAE is closed once checked, so choosing the tiny one saves its memory.
+  assert.deepEqual(Object.keys(tiny.sessions).sort(), ['text_encoder', 'unet']);
+  assert.deepEqual(Object.keys(full.sessions).sort(), ['text_encoder', 'unet', 'vae_decoder', 'vae_encoder']);
 });
 
 test('TAESD latents come out already scaled: close to the pack VAE mean × its scaling factor', async () => {
   const pixels = floatTensor(imageToTensor(image), [1, 3, 48, 64], 'float32');
-  const kl = readFloats((await full.sessions.vae_encoder.run({ sample: pixels })).latent_parameters, 'vae').slice(0, 4 * 6 * 8);
+  const kl = readFloats((await full.sessions.vae_encoder!.run({ sample: pixels })).latent_parameters, 'vae').slice(0, 4 * 6 * 8);
   const taesd = readFloats((await tiny.autoencoder.encoder.run({ sample: pixels })).latent_sample, 'taesd');
   assert.equal(taesd.length, kl.length);
   let diff = 0;

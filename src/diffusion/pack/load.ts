@@ -58,7 +58,11 @@ export interface StableDiffusionPack {
   /** The pack's own tiny autoencoder folder (`taesd/`), when it has one. */
   readonly tinyVaeDir: string | undefined;
   readonly io: PackIo;
-  readonly sessions: Readonly<Record<NetworkName, OnnxSession>>;
+  /**
+   * The pack's sessions. With a tiny autoencoder the pack's own VAE sessions are closed once their
+   * signatures are checked (a real SD VAE holds ~300 MB that would sit unused), so they are absent.
+   */
+  readonly sessions: PackSessions;
   readonly tokenizerDir: string;
   /** Fallbacks applied while loading (e.g. the default VAE scaling factor). */
   readonly warnings: readonly PackProblem[];
@@ -158,6 +162,9 @@ export function resolveTinyVaeDir(packDir: string, tinyVae: boolean | string | u
   return isAbsolute(tinyVae) ? tinyVae : resolve(packDir, tinyVae);
 }
 
+export type PackSessions = Readonly<Pick<Record<NetworkName, OnnxSession>, 'text_encoder' | 'unet'>> &
+  Readonly<Partial<Pick<Record<NetworkName, OnnxSession>, 'vae_encoder' | 'vae_decoder'>>>;
+
 async function loadShared(dir: string, options: OnnxSessionOptions, tinyVaeDir: string | undefined): Promise<SharedPack> {
   const files = checkPackFiles(dir);
   throwIfErrors(dir, files.problems);
@@ -193,6 +200,12 @@ async function loadShared(dir: string, options: OnnxSessionOptions, tinyVaeDir: 
     warnings.push(...t.warnings);
     autoencoder = { kind: 'tiny', dir: t.dir, scalingFactor: t.scalingFactor, spatialScale: t.spatialScale, io: t.io, encoder: t.encoder, decoder: t.decoder };
   }
+  let kept: PackSessions = sessions!;
+  if (autoencoder.kind === 'tiny') {
+    const { vae_encoder, vae_decoder, ...rest } = sessions!;
+    await Promise.all([vae_encoder.dispose(), vae_decoder.dispose()]);
+    kept = rest;
+  }
   return {
     dir,
     modelIndex: files.modelIndex!,
@@ -201,7 +214,7 @@ async function loadShared(dir: string, options: OnnxSessionOptions, tinyVaeDir: 
     autoencoder,
     tinyVaeDir: packTinyVaeDir(dir),
     io,
-    sessions: sessions!,
+    sessions: kept,
     tokenizerDir: join(dir, 'tokenizer'),
     warnings,
     executionProviders: sessions!.unet.executionProviders,
