@@ -3,6 +3,7 @@
  * checks uploads before queueing them, maps every error to `{error: {code, message}}` and serves the
  * web page. It never runs inference itself (that happens in worker threads or worker processes).
  */
+import { createLimiter } from '../core/limiter.js';
 import Fastify, { type FastifyInstance } from 'fastify';
 import multipart from '@fastify/multipart';
 import rateLimit from '@fastify/rate-limit';
@@ -43,20 +44,6 @@ const CHECK_CONCURRENCY = 2;
 /** A thumbnail-sized decode proves the file decodes, while shrink-on-load keeps it cheap. */
 const CHECK_MAX_SIDE = 64;
 
-function createLimiter(limit: number) {
-  let active = 0;
-  const waiting: Array<() => void> = [];
-  return async <T>(work: () => Promise<T>): Promise<T> => {
-    if (active >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
-    active++;
-    try {
-      return await work();
-    } finally {
-      active--;
-      waiting.shift()?.();
-    }
-  };
-}
 
 interface LoggedRequest {
   method: string;

@@ -9,6 +9,7 @@
  * A receiver recomputes the HMAC over the raw body with the shared secret (ANIME_ME_WEBHOOK_SECRET),
  * compares in constant time, and refuses a `t` far from its clock (replays).
  */
+import { createLimiter } from '../core/limiter.js';
 import { createHmac, randomUUID } from 'node:crypto';
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
@@ -235,20 +236,8 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
   const { queue, sender, signer, secret } = options;
   const controller = new AbortController();
   const running = new Set<Promise<void>>();
-  const waiting: Array<() => void> = [];
-  let active = 0;
   let closed = false;
-
-  async function slot<T>(work: () => Promise<T>): Promise<T> {
-    if (active >= MAX_CONCURRENT_DELIVERIES) await new Promise<void>((resolve) => waiting.push(resolve));
-    active++;
-    try {
-      return await work();
-    } finally {
-      active--;
-      waiting.shift()?.();
-    }
-  }
+  const slot = createLimiter(MAX_CONCURRENT_DELIVERIES);
 
   async function deliver(record: JobRecord, state: WebhookState, record_: boolean) {
     const hook = record.webhook;
@@ -331,7 +320,7 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
         clearTimeout(timer);
       }
       controller.abort();
-      for (const release of waiting.splice(0)) release();
+      slot.releaseWaiting();
       await Promise.allSettled([...running]);
     },
   };
