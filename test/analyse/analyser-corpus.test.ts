@@ -1,4 +1,5 @@
 // Robust properties on a few photos of the shared corpus (../shared/corpus, present in CI, never copied here).
+import { cosineSimilarity } from '../../src/eval/likeness.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -143,17 +144,7 @@ test('teen boy whom the grayscale CNN weakly doubted: now named, with the votes 
 });
 
 test('face embeddings: 1024 numbers, the same person (mirrored) closer than another person', { skip }, async () => {
-  const cosine = (a: number[], b: number[]) => {
-    let dot = 0;
-    let na = 0;
-    let nb = 0;
-    for (let i = 0; i < a.length; i++) {
-      dot += a[i] * b[i];
-      na += a[i] * a[i];
-      nb += b[i] * b[i];
-    }
-    return dot / Math.sqrt(na * nb);
-  };
+  const cosine = (a: number[], b: number[]) => cosineSimilarity(a, b) ?? Number.NaN;
   const embeddingOf = (a: Awaited<ReturnType<typeof analyse>>) => (a.people[0].face as { embedding?: number[] }).embedding!;
   const obama = await loadPhoto(path.join(CORPUS, 'gh_facerec_obama.jpg'), { longSide: 512 });
   const a = embeddingOf(await analyser.analyse(obama));
