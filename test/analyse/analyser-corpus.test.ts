@@ -1,9 +1,9 @@
 // Robust properties on a few photos of the shared corpus (../shared/corpus, present in CI, never copied here).
-import { cosineSimilarity } from '../../src/eval/likeness.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { createAnalyser } from '../../src/analyse/index.js';
+import { cosineSimilarity } from '../../src/eval/likeness.js';
 import { CORPUS, corpusPresent, loadPhoto, mirror } from './photos.js';
 
 const skip = corpusPresent ? false : `shared corpus not found at ${CORPUS}`;
