@@ -34,7 +34,7 @@ import { detectBodies, type DetectedBody } from './multipose.js';
 import { loadHuman, type LoadedHuman } from './human-loader.js';
 import { sceneTypeOf } from './scene-type.js';
 import { buildApproximateMask, splitMaskByPerson, constrainMaskToBoxes } from './person-mask.js';
-import { downscaleToMaxSide, resizeMask } from './resize.js';
+import { resampleMask, shrinkToFit } from '../core/resample.js';
 import { measureFaceSkinTone } from './face-skin.js';
 
 export { sceneTypeOf } from './scene-type.js';
@@ -535,7 +535,7 @@ export function createAnalyser(options?: AnalyserOptions): Analyser {
     lap('load');
     checkAbort(context);
 
-    const { image: work } = downscaleToMaxSide(image, settings.maxSide);
+    const work = shrinkToFit(image, settings.maxSide, { filter: 'area' });
     const sx = image.width / work.width;
     const sy = image.height / work.height;
     lap('downscale');
@@ -771,7 +771,7 @@ export function createAnalyser(options?: AnalyserOptions): Analyser {
             const values = await out.data();
             out.dispose();
             const small: Mask = { width: work.width, height: work.height, data: Uint8Array.from(values as ArrayLike<number>) };
-            personMask = constrainMaskToBoxes(resizeMask(small, image.width, image.height), people.map((p) => grow(p.box, 0.25, image)));
+            personMask = constrainMaskToBoxes(resampleMask(small, image.width, image.height, { filter: 'bilinear' }), people.map((p) => grow(p.box, 0.25, image)));
             personMaskSource = 'segmentation';
             models.push('human/selfie');
           }

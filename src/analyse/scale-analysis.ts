@@ -5,7 +5,7 @@
  */
 import type { Mask } from '../core/raster.js';
 import type { Box, FaceAnalysis, FaceLandmarks, Keypoint, PersonAnalysis, Point, SceneAnalysis } from '../core/types.js';
-import { resizeMask } from './resize.js';
+import { resampleMask } from '../core/resample.js';
 
 export function scaleAnalysis(analysis: SceneAnalysis, width: number, height: number): SceneAnalysis {
   if (analysis.width === width && analysis.height === height) return analysis;
@@ -14,7 +14,7 @@ export function scaleAnalysis(analysis: SceneAnalysis, width: number, height: nu
   const point = (p: Point): Point => ({ x: p.x * sx, y: p.y * sy });
   const points = (list: Point[]): Point[] => list.map(point);
   const box = (b: Box): Box => ({ x: b.x * sx, y: b.y * sy, width: b.width * sx, height: b.height * sy });
-  const mask = (m: Mask): Mask => resizeMask(m, width, height);
+  const mask = (m: Mask): Mask => resampleMask(m, width, height, { filter: 'bilinear' });
   const landmarks = (l: FaceLandmarks): FaceLandmarks => ({
     ...l,
     faceOval: points(l.faceOval),

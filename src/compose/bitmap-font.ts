@@ -6,7 +6,7 @@
  */
 import { createMask, type Mask } from '../core/raster.js';
 import { expectPositiveInteger } from '../validate.js';
-import { resizeMask } from './resample.js';
+import { resampleMask } from '../core/resample.js';
 import type { TextRenderer } from './text-renderer.js';
 
 export const BITMAP_GLYPH_WIDTH = 5;
@@ -226,7 +226,7 @@ export function renderBitmapText(text: string, heightPx: number, options: Bitmap
     const full = drawGlyphs(glyphs, 1, BITMAP_GLYPH_HEIGHT, 0);
     if (full.width === 0) return createMask(0, heightPx);
     const width = Math.max(1, Math.round((full.width * heightPx) / BITMAP_GLYPH_HEIGHT));
-    return resizeMask(full, width, heightPx);
+    return resampleMask(full, width, heightPx, { filter: 'area' });
   }
   const scale = Math.floor(heightPx / BITMAP_GLYPH_HEIGHT);
   return drawGlyphs(glyphs, scale, heightPx, Math.floor((heightPx - scale * BITMAP_GLYPH_HEIGHT) / 2));

@@ -26,5 +26,5 @@ export {
   type BitmapTextOptions,
 } from './bitmap-font.js';
 export { createPrerenderedTextRenderer, type TextRenderer } from './text-renderer.js';
-export { coverCrop, coverRgbImage, resizeMask, resizeRgbImage } from './resample.js';
+export { coverCrop, coverRgb, resampleMask, resampleRgb, RESAMPLE_FILTERS, type ResampleFilter, type ResampleOptions } from '../core/resample.js';
 export type { Rgb } from './draw.js';

@@ -12,7 +12,7 @@ import type { Box } from '../core/types.js';
 import { expectIntegerInRange, expectOneOf, invalidParameter, is } from '../validate.js';
 import { createBitmapTextRenderer } from './bitmap-font.js';
 import { blendMask, blit, lightness, roundedRectMask, type Rgb } from './draw.js';
-import { coverRgbImage, resizeMask } from './resample.js';
+import { coverRgb, resampleMask } from '../core/resample.js';
 import type { TextRenderer } from './text-renderer.js';
 
 export const SHARE_LAYOUTS = ['auto', 'side-by-side', 'stacked'] as const;
@@ -226,7 +226,7 @@ function fitMask(mask: Mask, width: number, height: number): Mask | null {
   if (scale === 1) return mask;
   const w = Math.max(1, Math.round(mask.width * scale));
   const h = Math.max(1, Math.round(mask.height * scale));
-  return resizeMask(mask, Math.min(w, width), Math.min(h, height));
+  return resampleMask(mask, Math.min(w, width), Math.min(h, height), { filter: 'area' });
 }
 
 function drawCaption(out: RgbImage, box: Box, o: ResolvedOptions): void {
@@ -265,8 +265,8 @@ export function composeShare(original: RgbImage, anime: RgbImage, options?: Comp
   const [first, second] = layout.panels;
 
   const out = createRgbImage(layout.width, layout.height, o.background);
-  blit(out, coverRgbImage(original, first.width, first.height), first.x, first.y);
-  blit(out, coverRgbImage(anime, second.width, second.height), second.x, second.y);
+  blit(out, coverRgb(original, first.width, first.height), first.x, first.y);
+  blit(out, coverRgb(anime, second.width, second.height), second.x, second.y);
   if (o.labels) {
     drawLabel(out, first, o.labels[0], o.textRenderer);
     drawLabel(out, second, o.labels[1], o.textRenderer);

@@ -5,7 +5,7 @@
  * and shared process-wide; each job gets a fresh scheduler and noise source.
  */
 import { basename } from 'node:path';
-import { resizeRgbImage } from '../compose/resample.js';
+import { resampleRgb } from '../core/resample.js';
 import type { RgbImage } from '../core/raster.js';
 import type { StageContext, StylizeRequest, Stylizer } from '../core/types.js';
 import { AnimeMeError } from '../errors.js';
@@ -174,7 +174,7 @@ export function createDiffusionStylizer(options: DiffusionStylizerOptions): Diff
       const { pack, tokenizer } = await load();
 
       const size = fitSize(image.width, image.height, maxSide);
-      const input = size.width === image.width && size.height === image.height ? image : resizeRgbImage(image, size.width, size.height);
+      const input = size.width === image.width && size.height === image.height ? image : resampleRgb(image, size.width, size.height);
       context.onProgress?.({ stage: 'stylize', progress: 0, message: 'encoding' });
       const result = await runImg2Img(pack, tokenizer, {
         image: input,
@@ -193,7 +193,7 @@ export function createDiffusionStylizer(options: DiffusionStylizerOptions): Diff
       context.onProgress?.({ stage: 'stylize', progress: 1 });
       const out = result.image;
       // Back to the request's size: the pipeline upscales from exactly the working image.
-      return out.width === image.width && out.height === image.height ? out : resizeRgbImage(out, image.width, image.height);
+      return out.width === image.width && out.height === image.height ? out : resampleRgb(out, image.width, image.height);
     },
     async dispose() {
       if (disposed) return;
@@ -268,11 +268,11 @@ export function createImageToImageStylizer(options: ImageToImageStylizerOptions)
       const m = pack.manifest.sizeMultiple;
       const fit = fitSize(image.width, image.height, maxSide);
       const size = { width: Math.max(m, fit.width - (fit.width % m)), height: Math.max(m, fit.height - (fit.height % m)) };
-      const input = size.width === image.width && size.height === image.height ? image : resizeRgbImage(image, size.width, size.height);
+      const input = size.width === image.width && size.height === image.height ? image : resampleRgb(image, size.width, size.height);
       context.onProgress?.({ stage: 'stylize', progress: 0 });
       const out = await pack.run(input);
       context.onProgress?.({ stage: 'stylize', progress: 1 });
-      return out.width === image.width && out.height === image.height ? out : resizeRgbImage(out, image.width, image.height);
+      return out.width === image.width && out.height === image.height ? out : resampleRgb(out, image.width, image.height);
     },
     async dispose() {
       if (disposed) return;

@@ -11,7 +11,7 @@
  * between steps (progress, timers and cancellation get through), but a service must run jobs in
  * a worker thread or a sandboxed queue processor, never on its HTTP thread.
  */
-import { resizeRgbImage } from '../compose/resample.js';
+import { resampleRgb } from '../core/resample.js';
 import type { RgbImage } from '../core/raster.js';
 import { AnimeMeError } from '../errors.js';
 import { expectIntegerInRange, expectNumberInRange, expectPositiveInteger, invalidParameter, is } from '../validate.js';
@@ -264,7 +264,7 @@ export async function runImg2Img(pack: StableDiffusionPack, tokenizer: PromptTok
 
   // 3. Preprocess the image: size to the multiple, [−1, 1], NCHW.
   const size = generationSize(pack, options.image.width, options.image.height, options.sizeMultiple ?? pack.autoencoder.spatialScale);
-  const resized = size.width === options.image.width && size.height === options.image.height ? options.image : resizeRgbImage(options.image, size.width, size.height);
+  const resized = size.width === options.image.width && size.height === options.image.height ? options.image : resampleRgb(options.image, size.width, size.height);
   const pixels = imageToTensor(resized);
 
   // 4. Timesteps from strength (modern rule), on a fresh scheduler. Strength 0 runs no step.

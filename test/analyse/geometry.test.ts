@@ -2,8 +2,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fillEllipse, fillPolygon, intersectionArea, scalePolygon, visibleShare } from '../../src/analyse/geometry.js';
 import { buildApproximateMask, splitMaskByPerson } from '../../src/analyse/person-mask.js';
-import { downscaleToMaxSide, resizeMask } from '../../src/analyse/resize.js';
-import { createRgbImage } from '../../src/core/raster.js';
 
 const count = (buffer: Uint8Array, value = 1) => buffer.reduce((n, v) => n + (v === value ? 1 : 0), 0);
 
@@ -32,19 +30,6 @@ test('scalePolygon and intersectionArea', () => {
   assert.deepEqual(grown[0], { x: -1, y: -1 });
   assert.equal(intersectionArea({ x: 0, y: 0, width: 10, height: 10 }, { x: 5, y: 5, width: 10, height: 10 }), 25);
   assert.equal(intersectionArea({ x: 0, y: 0, width: 1, height: 1 }, { x: 5, y: 5, width: 1, height: 1 }), 0);
-});
-
-test('downscaleToMaxSide keeps the mean colour and the aspect ratio', () => {
-  const img = createRgbImage(1280, 720, [200, 100, 50]);
-  const { image, scale } = downscaleToMaxSide(img, 640);
-  assert.equal(image.width, 640);
-  assert.equal(image.height, 360);
-  assert.equal(scale, 0.5);
-  assert.deepEqual([...image.data.subarray(0, 3)], [200, 100, 50]);
-  assert.equal(downscaleToMaxSide(img, 2000).image, img);
-  const m = resizeMask({ width: 2, height: 2, data: Uint8Array.from([0, 255, 0, 255]) }, 4, 4);
-  assert.equal(m.data[0], 0);
-  assert.equal(m.data[3], 255);
 });
 
 test('approximate person mask covers the face and splits between two people', () => {

@@ -6,7 +6,7 @@ import type { Box } from '../../src/core/types.js';
 import { AnimeMeError } from '../../src/errors.js';
 import {
   composeShare,
-  coverRgbImage,
+  coverRgb,
   createPrerenderedTextRenderer,
   renderBitmapText,
   DEFAULT_BACKGROUND,
@@ -54,8 +54,8 @@ const isDark = (r: number, g: number, b: number): boolean => r + g + b < 300;
 function assertPanels(out: RgbImage, original: RgbImage, anime: RgbImage, options?: ComposeOptions): void {
   const layout = planShareLayout(anime, options);
   const [first, second] = layout.panels;
-  assert.deepEqual(crop(out, first).data, coverRgbImage(original, first.width, first.height).data, 'first panel is the original');
-  assert.deepEqual(crop(out, second).data, coverRgbImage(anime, second.width, second.height).data, 'second panel is the anime');
+  assert.deepEqual(crop(out, first).data, coverRgb(original, first.width, first.height).data, 'first panel is the original');
+  assert.deepEqual(crop(out, second).data, coverRgb(anime, second.width, second.height).data, 'second panel is the anime');
 }
 
 test('portrait photos: two panels side by side, original on the left, anime untouched', () => {
