@@ -27,6 +27,7 @@ import { colourfulness, GRAYSCALE_COLOURFULNESS } from './colourfulness.js';
 import { resolveRunOptions, throwIfAborted, type RunOptions } from './options.js';
 import { analysisSize, ANALYSIS_SIDE, workingSize } from './sizes.js';
 import { scaleAnalysis } from '../analyse/scale-analysis.js';
+import { analysisKey, createAnalysisMemo, type AnalysisMemoOptions } from './analysis-memo.js';
 
 export interface PipelineComponents {
   codec: ImageCodec;
@@ -39,6 +40,8 @@ export interface PipelineComponents {
   textRenderer?: TextRenderer;
   /** Content check on the decoded input and on the result before encoding; none by default (see moderation.ts). */
   moderation?: ModerationHook;
+  /** Reuse the analysis of a photo sent again (see analysis-memo.ts); `false` turns it off. */
+  analysisMemo?: AnalysisMemoOptions | false;
 }
 
 export interface PipelineResult {
@@ -50,6 +53,8 @@ export interface PipelineResult {
   /** JPEG share composite, when asked for. */
   composite?: Uint8Array;
   analysis: SceneAnalysis;
+  /** True when the analysis came from the memo (the same photo ran moments ago), not the models. */
+  analysisReused: boolean;
   description: SceneDescription;
   parameters: GenerationParameters;
   /** Milliseconds per stage, in run order. */
@@ -70,6 +75,7 @@ const SAMPLER_NAME = 'anime-me embedded';
 
 export function createPipeline(components: PipelineComponents): Pipeline {
   const { codec, stylizer, analyser, upscaler, moderation } = components;
+  const memo = components.analysisMemo === false ? undefined : createAnalysisMemo(components.analysisMemo);
 
   async function run(bytes: Uint8Array, runOptions: RunOptions = {}, context: PipelineRunContext = {}): Promise<PipelineResult> {
     const options = resolveRunOptions(runOptions);
@@ -114,13 +120,23 @@ export function createPipeline(components: PipelineComponents): Pipeline {
 
     // 3. Analyse: people, faces, landmarks, pets, scene. Never rejects a photo without faces. The
     //    models see a copy of their own size, and the result is mapped onto the working image.
+    //    A photo sent again ("again, new seed") reuses its analysis from the memo.
     let analysis = emptyAnalysis(working.width, working.height);
+    let analysisReused = false;
     if (options.analyse && analyser) {
       analysis = await stage('analyse', async () => {
         const side = analysisSize(original, work);
+        const key = memo && (await analysisKey(bytes, [side.width, side.height, working.width, working.height]));
+        const remembered = key ? memo!.get(key) : undefined;
+        if (remembered) {
+          analysisReused = true;
+          return remembered;
+        }
         const input =
           side.width === working.width && side.height === working.height ? working : await codec.resize(original, side.width, side.height);
-        return scaleAnalysis(await analyser.analyse(input, stageContext('analyse')), working.width, working.height);
+        const fresh = scaleAnalysis(await analyser.analyse(input, stageContext('analyse')), working.width, working.height);
+        if (key) memo!.set(key, fresh);
+        return fresh;
       });
     }
     analysis = applyAnalysisOverrides(analysis, options.overrides);
@@ -210,6 +226,7 @@ export function createPipeline(components: PipelineComponents): Pipeline {
       format: options.format,
       ...(composite ? { composite } : {}),
       analysis,
+      analysisReused,
       description,
       parameters,
       timings,

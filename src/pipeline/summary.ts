@@ -6,8 +6,10 @@ import type { SceneAnalysis } from '../core/types.js';
 
 const round = (v: number, digits = 2) => Math.round(v * 10 ** digits) / 10 ** digits;
 
-export function summariseAnalysis(analysis: SceneAnalysis) {
+/** `reused`: the analysis came from the memo of a photo sent again, not from running the models. */
+export function summariseAnalysis(analysis: SceneAnalysis, provenance: { reused?: boolean } = {}) {
   return {
+    ...(provenance.reused ? { reused: true as boolean } : {}),
     width: analysis.width,
     height: analysis.height,
     peopleCount: analysis.peopleCount,

@@ -85,7 +85,7 @@ async function runTask(pipeline: Pipeline, task: Extract<ToThread, { type: 'run'
       width: result.image.width,
       height: result.image.height,
       ...(composite ? { composite } : {}),
-      analysis: summariseAnalysis(result.analysis),
+      analysis: summariseAnalysis(result.analysis, { reused: result.analysisReused }),
       description: {
         text: result.description.text,
         tags: result.description.tags,

@@ -154,7 +154,7 @@ export function openApiDocument(config: ServerConfig) {
             progress: { type: 'object', properties: { stage: { type: 'string' }, progress: { type: 'number' } } },
             etaSeconds: { type: 'integer' },
             options: { type: 'object' },
-            analysis: { type: 'object', description: 'What the system saw: people, faces, gender/age estimates with confidence, scene type.' },
+            analysis: { type: 'object', description: 'What the system saw: people, faces, gender/age estimates with confidence, scene type. `reused: true` when the same photo was analysed moments ago ("again, new seed") and that analysis was used.' },
             description: { type: 'object' },
             prompt: { type: 'object', properties: { positive: { type: 'string' }, negative: { type: 'string' } } },
             timings: { type: 'object', additionalProperties: { type: 'number' } },
