@@ -167,6 +167,17 @@ export async function runEngine(job: StylizeJob, checkpoint: Checkpoint): Promis
     image = soft;
   }
 
+  // Small faces: the smoothed photo, with half of the photo's own fine lightness detail (the few
+  // pixels of eyes, brows and mouth), comes back over the cel work (see `smallFaceKeep`).
+  if (faces.any && p.smallFaceKeep > 0) {
+    for (let i = 0; i < n; i++) {
+      const k = faces.small[i] * p.smallFaceKeep;
+      if (k <= 0) continue;
+      image.l[i] += (smooth.l[i] + (photo.l[i] - smooth.l[i]) * 0.5 - image.l[i]) * k;
+      image.a[i] += (smooth.a[i] - image.a[i]) * k;
+      image.b[i] += (smooth.b[i] - image.b[i]) * k;
+    }
+  }
   // 8. Keep each person's own skin tone: shift skin back to the photo's mean.
   faces.restoreSkin(image, photo);
   await checkpoint(0.7);
@@ -204,7 +215,7 @@ export async function runEngine(job: StylizeJob, checkpoint: Checkpoint): Promis
     protect: faces.faceZone,
     shield,
     person,
-    subjects: p.sparkles > 0 ? subjectWeight(analysis, person) : person,
+    subjects: p.sparkles > 0 ? subjectWeight(analysis, person) : p.monochrome > 0 ? withPets(analysis, person) : person,
     sky: skyWeight,
     faces,
   });
@@ -260,6 +271,31 @@ function subjectWeight(analysis: SceneAnalysis, person: Float32Array): Float32Ar
     const x1 = Math.min(width - 1, Math.ceil(pet.box.x + pet.box.width + m));
     const y1 = Math.min(height - 1, Math.ceil(pet.box.y + pet.box.height + m));
     for (let y = y0; y <= y1; y++) out.fill(1, y * width + x0, y * width + x1 + 1);
+  }
+  return out;
+}
+
+/**
+ * People plus an ellipse inside each pet's box: the animal's body without the box corners, which in
+ * a photo of a dog on a lawn are mostly lawn.
+ */
+function withPets(analysis: SceneAnalysis, person: Float32Array): Float32Array {
+  if (!analysis.pets.length) return person;
+  const { width, height } = analysis;
+  const out = person.slice();
+  for (const pet of analysis.pets) {
+    const cx = pet.box.x + pet.box.width / 2;
+    const cy = pet.box.y + pet.box.height / 2;
+    const rx = Math.max(1, pet.box.width / 2);
+    const ry = Math.max(1, pet.box.height / 2);
+    for (let y = Math.max(0, Math.floor(cy - ry)); y <= Math.min(height - 1, Math.ceil(cy + ry)); y++) {
+      for (let x = Math.max(0, Math.floor(cx - rx)); x <= Math.min(width - 1, Math.ceil(cx + rx)); x++) {
+        const d = ((x + 0.5 - cx) / rx) ** 2 + ((y + 0.5 - cy) / ry) ** 2;
+        const w = d >= 1 ? 0 : d <= 0.6 ? 1 : (1 - d) / 0.4;
+        const i = y * width + x;
+        if (w > out[i]) out[i] = w;
+      }
+    }
   }
   return out;
 }

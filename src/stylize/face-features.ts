@@ -76,6 +76,8 @@ interface FacePlan {
   measure: Float32Array | null;
   ring: Float32Array | null;
   glasses: boolean;
+  /** 0..1 in the face's frame: strong dark photo lines around the eyes (glasses frames), or null. */
+  frames: Float32Array | null;
   /** Everything this face touches (hair, neck): per-face loops stay inside it. */
   roi: Roi;
   /** The face itself with a small margin: feature work stays inside it. */
@@ -276,6 +278,7 @@ export function prepareFaces(image: RgbImage, analysis: SceneAnalysis, p: StyleP
       measure: null,
       ring: null,
       glasses: glassesOf.get(face) ?? false,
+      frames: null,
       lowerFace: null,
       roi: { x0: 0, y0: 0, x1: frame.w - 1, y1: frame.h - 1 },
       faceRoi: roiOfBox(localBox, 0.12, frame.w, frame.h),
@@ -291,8 +294,10 @@ export function prepareFaces(image: RgbImage, analysis: SceneAnalysis, p: StyleP
   const skin = new Float32Array(n);
   plans.forEach((plan, k) => {
     const f = frames[k];
-    const localSkin = faceSkin(cropLab(lab, f), cropPlane(person, width, f), plan, segmented);
+    const localLab = cropLab(lab, f);
+    const localSkin = faceSkin(localLab, cropPlane(person, width, f), plan, segmented);
     if (!localSkin) return;
+    if (p.frameLines > 0) plan.frames = frameMask(localLab.l, f.w, f.h, plan);
     for (let y = 0; y < f.h; y++) {
       for (let x = 0; x < f.w; x++) {
         const v = localSkin[y * f.w + x];
@@ -401,6 +406,7 @@ export function prepareFaces(image: RgbImage, analysis: SceneAnalysis, p: StyleP
         inFrame(k, [flat, photo], ([lf, lp]) => {
           if (plan.ring) paintHair(lf, plan.ring, p.hairHighlight, plan.roi);
           if (plan.landmarks && plan.sample && plan.skin) paintFace(lf, lp, plan);
+          if (plan.frames) paintFrames(lf, lp, plan.frames, plan.roi);
         });
       });
     },
@@ -421,6 +427,14 @@ export function prepareFaces(image: RgbImage, analysis: SceneAnalysis, p: StyleP
         const f = frames[k];
         const local = cropPlane(ink, width, f);
         inkFace(local, f.w, f.h, plan);
+        const frame = plan.frames;
+        if (frame) {
+          const amount = p.frameLines * (0.6 + 0.4 * plan.detail);
+          for (let j = 0; j < local.length; j++) {
+            const v = frame[j] * amount;
+            if (v > local[j]) local[j] = v;
+          }
+        }
         pastePlane(ink, width, f, local);
       });
     },
@@ -681,6 +695,11 @@ function paintSkin(flat: LabImage, photo: LabImage, shading: Float32Array, smoot
   rb /= sw;
   sl /= sw;
   ml /= sw;
+  // How the photo's skin colour changes with its lightness (lit skin is paler, shadowed skin deeper
+  // and redder), measured over the face's skin. Painting the face's mean colour everywhere makes a
+  // large flat patch at a shadow-weighted chroma, which reads darker and more orange than the
+  // photo's skin, whose lit parts are what a viewer takes for its colour (pale skin most of all).
+  const tone = skinColourByLightness(soft, photo, measure, roi, width);
   const step = Math.max(p.skinBandStep, rl * 0.14);
   const split = sl - step;
   // With most of the photo's shading kept, the step itself is smaller: it marks the shadow's edge.
@@ -698,17 +717,92 @@ function paintSkin(flat: LabImage, photo: LabImage, shading: Float32Array, smoot
       // Neck, chest and arms keep nearly all of their shading: their form is the body's pose.
       const kk = oval ? keep + (Math.max(keep, 0.9) - keep) * (1 - oval[i]) : keep;
       // Shading relative to the face's mean, compressed so it stays subtle; highlights are cut harder
-      // than shadows (anime skin has no photographic shine).
+      // than shadows in the crisp styles (anime skin has no photographic shine), while watercolour
+      // keeps them: its skin is a graded wash whose lit parts set the skin's colour for the eye.
       let d = (soft[i] - ml) * kk;
-      if (d > 0) d *= 0.5;
+      if (d > 0) d *= p.skinHighlights;
       const tl = rl + d - stepL * (1 - t);
-      // A little of the local colour (flushed cheeks), not enough for blotches.
-      const ta = ra + (smooth.a[i] - ra) * 0.2 * kk + shadowA * (1 - t);
-      const tb = rb + (smooth.b[i] - rb) * 0.2 * kk + shadowB * (1 - t);
+      // Colour follows the painted lightness the way it does in the photo, plus a little of the
+      // local colour beyond that (flushed cheeks), not enough for blotches.
+      const ca = tone ? tone.at(tl, 0) : ra;
+      const cb = tone ? tone.at(tl, 1) : rb;
+      const ha = tone ? tone.at(smooth.l[i], 0) : ra;
+      const hb = tone ? tone.at(smooth.l[i], 1) : rb;
+      const ta = ca + (smooth.a[i] - ha) * 0.2 * kk + shadowA * (1 - t);
+      const tb = cb + (smooth.b[i] - hb) * 0.2 * kk + shadowB * (1 - t);
       const c = Math.min(1, w * 1.25);
       flat.l[i] += (tl - flat.l[i]) * c;
       flat.a[i] += (ta - flat.a[i]) * c;
       flat.b[i] += (tb - flat.b[i]) * c;
+    }
+  }
+}
+
+/**
+ * Mean a and b of the measured skin per lightness band (5 L wide), read back with linear
+ * interpolation between the bands that hold enough skin and held flat beyond them. Null when the
+ * skin spans too few bands to say anything (then the caller uses the mean colour).
+ */
+function skinColourByLightness(
+  soft: Float32Array,
+  photo: LabImage,
+  measure: Float32Array,
+  roi: Roi,
+  width: number,
+): { at(l: number, channel: 0 | 1): number } | null {
+  const bins = 21;
+  const w = new Float64Array(bins);
+  const sa = new Float64Array(bins);
+  const sb = new Float64Array(bins);
+  let total = 0;
+  for (let y = roi.y0; y <= roi.y1; y++) {
+    for (let i = y * width + roi.x0, end = y * width + roi.x1; i <= end; i++) {
+      const m = measure[i];
+      if (m <= 0) continue;
+      const k = Math.max(0, Math.min(bins - 1, Math.round(soft[i] / 5)));
+      w[k] += m;
+      sa[k] += m * photo.a[i];
+      sb[k] += m * photo.b[i];
+      total += m;
+    }
+  }
+  const centres: number[] = [];
+  const values: Array<[number, number]> = [];
+  for (let k = 0; k < bins; k++) {
+    if (w[k] < Math.max(6, total * 0.03)) continue;
+    centres.push(k * 5);
+    values.push([sa[k] / w[k], sb[k] / w[k]]);
+  }
+  if (centres.length < 2) return null;
+  // Tabulated per whole L unit (interpolated between band centres, flat beyond them).
+  const table = new Float32Array(202);
+  let k = 0;
+  for (let l = 0; l <= 100; l++) {
+    while (k < centres.length - 2 && centres[k + 1] < l) k++;
+    const t = Math.max(0, Math.min(1, (l - centres[k]) / (centres[k + 1] - centres[k])));
+    table[l * 2] = values[k][0] + (values[k + 1][0] - values[k][0]) * t;
+    table[l * 2 + 1] = values[k][1] + (values[k + 1][1] - values[k][1]) * t;
+  }
+  return {
+    at(l: number, channel: 0 | 1): number {
+      const x = l <= 0 ? 0 : l >= 100 ? 100 : l;
+      const i = Math.min(99, x | 0);
+      const t = x - i;
+      return table[i * 2 + channel] * (1 - t) + table[i * 2 + 2 + channel] * t;
+    },
+  };
+}
+
+/** Glasses frames in their own colour (a little deeper), over the repainted skin. */
+function paintFrames(flat: LabImage, photo: LabImage, frames: Float32Array, roi: Roi): void {
+  const width = flat.width;
+  for (let y = roi.y0; y <= roi.y1; y++) {
+    for (let i = y * width + roi.x0, end = y * width + roi.x1; i <= end; i++) {
+      const c = frames[i] * 0.9;
+      if (c <= 0) continue;
+      flat.l[i] += (photo.l[i] * 0.9 - flat.l[i]) * c;
+      flat.a[i] += (photo.a[i] - flat.a[i]) * c;
+      flat.b[i] += (photo.b[i] - flat.b[i]) * c;
     }
   }
 }
@@ -1048,6 +1142,48 @@ function browLine(outline: Point[]): Point[] {
     if (pts.length) out.push(centroid(pts));
   }
   return out;
+}
+
+/**
+ * Strong dark lines of the photo around the eyes (glasses frames, mostly; the analysis need not say
+ * "glasses"), 0..1 in the face's frame. The face smoothing and the skin repaint treat a frame as a
+ * blemish across the skin and erase it, and the photo's lines inside the face are quieted, so these
+ * are painted back in their own colour and inked. Only lines that are both narrow and much darker
+ * than the face's skin count, so soft creases and eye bags stay out.
+ */
+function frameMask(photoL: Float32Array, width: number, height: number, plan: FacePlan): Float32Array | null {
+  const lm = plan.landmarks;
+  if (!lm || !plan.sample || plan.eyes.length < 2) return null;
+  const s = plan.size;
+  const eb = bounds([...lm.leftEye, ...lm.rightEye]);
+  const brows = [...lm.leftEyebrow, ...lm.rightEyebrow];
+  const top = (brows.length ? bounds(brows).minY : eb.minY - s * 0.12) - s * 0.03;
+  const bottom = eb.maxY + s * 0.17;
+  const ob = bounds(lm.faceOval);
+  const roi: Roi = {
+    x0: Math.max(0, Math.floor(ob.minX - s * 0.04)),
+    y0: Math.max(0, Math.floor(top)),
+    x1: Math.min(width - 1, Math.ceil(ob.maxX + s * 0.04)),
+    y1: Math.min(height - 1, Math.ceil(bottom)),
+  };
+  if (roi.x1 <= roi.x0 || roi.y1 <= roi.y0) return null;
+  const fine = gaussianBlur(photoL, width, height, 0.6, undefined, roi);
+  const wide = gaussianBlur(photoL, width, height, Math.max(1.5, s * 0.03), undefined, roi);
+  const skinL = plan.sample.lab[0];
+  const out = new Float32Array(width * height);
+  let any = false;
+  for (let y = roi.y0; y <= roi.y1; y++) {
+    // Fade in and out at the band's top and bottom so no straight edge shows.
+    const edge = Math.max(0, Math.min(1, (y - top) / Math.max(1, s * 0.03), (bottom - y) / Math.max(1, s * 0.03)));
+    for (let i = y * width + roi.x0, end = y * width + roi.x1; i <= end; i++) {
+      const v = smoothstep(7, 14, wide[i] - fine[i]) * smoothstep(7, 15, skinL - fine[i]) * edge;
+      if (v > 0) {
+        out[i] = v;
+        any = true;
+      }
+    }
+  }
+  return any ? out : null;
 }
 
 function inkFace(ink: Float32Array, width: number, height: number, plan: FacePlan): void {

@@ -4,7 +4,7 @@
  * Faces (`protect`) are left out of every colour effect so skin tone stays the person's own.
  */
 import type { EmbeddedStyle } from '../core/types.js';
-import { boxBlurGaussian, gaussianBlur } from './ops/blur.js';
+import { boxBlur, boxBlurGaussian, gaussianBlur } from './ops/blur.js';
 import type { LabImage } from './ops/color.js';
 import { adaptiveLevels, screentone, washTone } from './ops/halftone.js';
 import { deriveSeed, fractalNoise, mulberry32, whiteNoise } from './ops/noise.js';
@@ -22,7 +22,7 @@ export interface FinishContext {
   /** 0..1: faces and their surroundings, kept out of washes (haze, glow, faded border). */
   shield: Float32Array;
   person: Float32Array;
-  /** 0..1: people and pets, where sparkles never land. */
+  /** 0..1: people and pets, where sparkles never land and manga keeps its own tone detail. */
   subjects: Float32Array;
   /** 0..1 sky weight (screentone grades smoothly there). */
   sky: Float32Array | null;
@@ -39,7 +39,7 @@ export function applyFinish(src: LabImage, ink: Float32Array, ctx: FinishContext
   if (p.haze > 0) haze(out, ctx.shield, ctx.person, p);
   if (p.bloom > 0 || p.warmth > 0 || p.softFocus > 0) glow(out, ctx.shield, p);
   if (p.sparkles > 0) sparkles(out, ctx.subjects, p, deriveSeed(ctx.seed, 7));
-  if (p.monochrome > 0) manga(out, p, ctx.sky, protect, ctx.faces.area);
+  if (p.monochrome > 0) manga(out, p, ctx.sky, protect, ctx.faces.area, ctx.subjects);
 
   // Ink: a dark version of the local colour reads as anime line art; manga uses pure black;
   // watercolour lines break up like pencil.
@@ -231,13 +231,14 @@ function sparkles(img: LabImage, subjects: Float32Array, p: StyleParams, seed: n
  * it, and hide the features): skin by its absolute lightness (`skinTone`), the rest of the face's
  * area (brows, eyes, hair at the temples) by the same levels as the dots, averaged.
  */
-function manga(img: LabImage, p: StyleParams, sky: Float32Array | null, zone: Float32Array, area: Float32Array): void {
+function manga(img: LabImage, p: StyleParams, sky: Float32Array | null, zone: Float32Array, area: Float32Array, subjects: Float32Array): void {
   const { width, height } = img;
   const n = width * height;
   const levels = adaptiveLevels(img.l);
+  const calm = calmTexture(img.l, width, height, subjects, area);
   const skin = new Float32Array(n);
   for (let i = 0; i < n; i++) skin[i] = smoothstep(0.25, 0.65, zone[i]);
-  const tone = screentone(img.l, width, height, p.halftoneCell, levels, sky ?? undefined, skin);
+  const tone = screentone(calm, width, height, p.halftoneCell, levels, sky ?? undefined, skin);
   for (let i = 0; i < n; i++) {
     const g = area[i] * (1 - skin[i]);
     if (g > 0) tone[i] += (washTone(img.l[i], levels) - tone[i]) * g;
@@ -245,4 +246,26 @@ function manga(img: LabImage, p: StyleParams, sky: Float32Array | null, zone: Fl
     img.a[i] = 0;
     img.b[i] = 0;
   }
+}
+
+/**
+ * Lightness for choosing screentone levels: in busy texture away from people, pets and faces (grass,
+ * foliage, gravel) the local average, so a lawn is one or two even dot sheets instead of a speckle of
+ * white, dots and black blots; smooth areas and subjects keep their own lightness.
+ */
+function calmTexture(l: Float32Array, width: number, height: number, subjects: Float32Array, area: Float32Array): Float32Array {
+  const n = width * height;
+  const r = Math.max(2, Math.round(Math.min(width, height) / 160));
+  const mean = boxBlur(l, width, height, r);
+  const sq = new Float32Array(n);
+  for (let i = 0; i < n; i++) sq[i] = l[i] * l[i];
+  const meanSq = boxBlur(sq, width, height, r, sq);
+  const wide = boxBlurGaussian(l, width, height, Math.max(4, Math.min(width, height) / 60));
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const sd = Math.sqrt(Math.max(0, meanSq[i] - mean[i] * mean[i]));
+    const k = smoothstep(2.5, 7, sd) * (1 - Math.min(1, subjects[i] * 1.5)) * (1 - area[i]);
+    out[i] = l[i] + (wide[i] - l[i]) * k;
+  }
+  return out;
 }

@@ -37,8 +37,18 @@ export interface StyleParams {
   personStructure: number;
   /** 0..1: how much of the smoothed photo (not the flat cel regions) faces keep before repainting. */
   faceStructure: number;
+  /**
+   * 0..1: how much of the smoothed photo (with half of the photo's fine lightness detail) faces too
+   * small for drawn features keep over the cel colours, shading and soft borders (lines still go on
+   * top). A 30-50 px face's eyes, brows and
+   * mouth are a few pixels each; flat bands and wet edges merge them, and then neither a viewer nor
+   * a face detector sees a face there any more.
+   */
+  smallFaceKeep: number;
   /** 0..1: how much of the photo's own (softened) face shading skin keeps under the anime shadow step. */
   skinShading: number;
+  /** 0..1: share of the photo's skin highlights (lighter than the face's mean) the skin keeps. */
+  skinHighlights: number;
   /** Lightness contrast between bands (1 = measured). */
   bandContrast: number;
   /** Blur (px) of lightness that decides band borders; larger = rounder shading shapes. */
@@ -81,6 +91,11 @@ export interface StyleParams {
   eyeScale: number;
   /** Catchlight opacity 0..1. */
   catchlights: number;
+  /**
+   * 0..1: ink strength of strong dark photo lines around the eyes (glasses frames), which the face
+   * smoothing and skin repaint would otherwise erase; 0 also stops them being painted back.
+   */
+  frameLines: number;
   /** Hair highlight (angel ring) strength 0..1. */
   hairHighlight: number;
   /** Softness of region borders (px blur of the flat image). */
@@ -130,7 +145,9 @@ export const STYLE_DEFAULTS: Readonly<Record<EmbeddedStyle, Readonly<StyleParams
     structure: 0,
     personStructure: 0.2,
     faceStructure: 0.7,
+    smallFaceKeep: 1,
     skinShading: 0.75,
+    skinHighlights: 0.5,
     bandContrast: 1.25,
     bandBlur: 1.5,
     backgroundSaturation: 1.35,
@@ -152,6 +169,7 @@ export const STYLE_DEFAULTS: Readonly<Record<EmbeddedStyle, Readonly<StyleParams
     skyChroma: 1.35,
     eyeScale: 0.14,
     catchlights: 0.95,
+    frameLines: 0.8,
     hairHighlight: 0.55,
     edgeSoftness: 0.55,
     wobble: 0,
@@ -183,7 +201,9 @@ export const STYLE_DEFAULTS: Readonly<Record<EmbeddedStyle, Readonly<StyleParams
     structure: 0,
     personStructure: 0.2,
     faceStructure: 0.7,
-    skinShading: 0.75,
+    smallFaceKeep: 1,
+    skinShading: 1,
+    skinHighlights: 1,
     bandContrast: 1.0,
     bandBlur: 2.5,
     backgroundSaturation: 1.0,
@@ -205,6 +225,7 @@ export const STYLE_DEFAULTS: Readonly<Record<EmbeddedStyle, Readonly<StyleParams
     skyChroma: 1.0,
     eyeScale: 0.12,
     catchlights: 0.85,
+    frameLines: 0.9,
     hairHighlight: 0.5,
     edgeSoftness: 1.0,
     wobble: 2.2,
@@ -236,7 +257,9 @@ export const STYLE_DEFAULTS: Readonly<Record<EmbeddedStyle, Readonly<StyleParams
     structure: 0,
     personStructure: 0.2,
     faceStructure: 0.7,
+    smallFaceKeep: 1,
     skinShading: 0.7,
+    skinHighlights: 0.5,
     bandContrast: 1.2,
     bandBlur: 1.5,
     backgroundSaturation: 1,
@@ -258,6 +281,7 @@ export const STYLE_DEFAULTS: Readonly<Record<EmbeddedStyle, Readonly<StyleParams
     skyChroma: 1,
     eyeScale: 0.14,
     catchlights: 1,
+    frameLines: 0.9,
     hairHighlight: 0.6,
     edgeSoftness: 0.4,
     wobble: 0,
@@ -289,7 +313,9 @@ export const STYLE_DEFAULTS: Readonly<Record<EmbeddedStyle, Readonly<StyleParams
     structure: 0,
     personStructure: 0.2,
     faceStructure: 0.7,
+    smallFaceKeep: 1,
     skinShading: 0.7,
+    skinHighlights: 0.5,
     bandContrast: 1.1,
     bandBlur: 2,
     backgroundSaturation: 1.15,
@@ -311,6 +337,7 @@ export const STYLE_DEFAULTS: Readonly<Record<EmbeddedStyle, Readonly<StyleParams
     skyChroma: 1.1,
     eyeScale: 0.16,
     catchlights: 1,
+    frameLines: 0.8,
     hairHighlight: 0.6,
     edgeSoftness: 0.8,
     wobble: 0,
@@ -345,7 +372,9 @@ export const PARAM_RANGES: Readonly<Record<keyof StyleParams, readonly [number, 
   structure: [0, 1],
   personStructure: [0, 1],
   faceStructure: [0, 1],
+  smallFaceKeep: [0, 1],
   skinShading: [0, 1],
+  skinHighlights: [0, 1],
   bandContrast: [0, 3],
   bandBlur: [0, 10],
   backgroundSaturation: [0, 3],
@@ -367,6 +396,7 @@ export const PARAM_RANGES: Readonly<Record<keyof StyleParams, readonly [number, 
   skyChroma: [0, 3],
   eyeScale: [0, 0.3],
   catchlights: [0, 1],
+  frameLines: [0, 1],
   hairHighlight: [0, 1],
   edgeSoftness: [0, 5],
   wobble: [0, 8],
