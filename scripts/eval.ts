@@ -182,7 +182,8 @@ interface PendingPeer {
 
 /**
  * Face descriptors straight from human's faceres (the model the analyser already runs for age and
- * gender), for as long as the analyser does not put them in its results (`face.embedding`).
+ * gender), for the faces the analyser left without one (it describes only the faces it ran age and
+ * gender on, so small or cut faces carry no `face.embedding`).
  * Every module switch is passed because human merges per-call settings into its config for good;
  * the analyser passes all of its own on each call, so this leaves it unaffected.
  */
@@ -216,7 +217,7 @@ async function faceresDescriptors(image: RgbImage): Promise<Array<{ box: Box; em
 async function withDescriptors(image: RgbImage, analysis: SceneAnalysis): Promise<SceneAnalysis> {
   const faces = analysis.people.filter((p) => p.face);
   if (faces.length === 0 || faces.every((p) => faceEmbedding(p.face))) return analysis;
-  descriptorSource = 'faceres via human-loader (eval fallback: the analyser exposes no face.embedding)';
+  descriptorSource = 'analyser (face.embedding), and faceres via human-loader for faces it left without one';
   const found = await faceresDescriptors(image);
   return {
     ...analysis,

@@ -5,6 +5,7 @@
  */
 import { createAnalyser, type AnalyserOptions } from '../analyse/index.js';
 import type { Analyser, Stylizer, Upscaler } from '../core/types.js';
+import type { AnalysisMemoOptions } from '../pipeline/analysis-memo.js';
 import type { ModerationHook } from '../pipeline/moderation.js';
 import { createPipeline, type Pipeline } from '../pipeline/pipeline.js';
 import { createEmbeddedStylizer } from '../stylize/index.js';
@@ -30,6 +31,8 @@ export interface AnimeMeOptions {
   codec?: SharpCodecOptions;
   /** Content moderation on input and output (off by default; see pipeline/moderation.ts). */
   moderation?: ModerationHook;
+  /** Reuse the analysis of a photo sent again (default on; see pipeline/analysis-memo.ts); `false` turns it off. */
+  analysisMemo?: AnalysisMemoOptions | false;
 }
 
 export function createAnimeMe(options: AnimeMeOptions = {}): Pipeline {
@@ -65,6 +68,7 @@ function build(options: AnimeMeOptions): { pipeline: Pipeline; engine: ReturnTyp
     ...(analyser ? { analyser } : {}),
     ...(upscaler ? { upscaler } : {}),
     ...(options.moderation ? { moderation: options.moderation } : {}),
+    ...(options.analysisMemo !== undefined ? { analysisMemo: options.analysisMemo } : {}),
   });
   return { pipeline, engine };
 }
