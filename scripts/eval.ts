@@ -19,8 +19,9 @@ import { parseArgs } from 'node:util';
 import sharp, { type OverlayOptions } from 'sharp';
 import { createAnalyser } from '../src/analyse/index.js';
 import { loadHuman } from '../src/analyse/human-loader.js';
+import { detectBodies } from '../src/analyse/multipose.js';
 import type { RgbImage } from '../src/core/raster.js';
-import { EMBEDDED_STYLES, type Box, type SceneAnalysis } from '../src/core/types.js';
+import { EMBEDDED_STYLES, type Box, type Keypoint, type SceneAnalysis } from '../src/core/types.js';
 import {
   ageGroupOf,
   checkTargets,
@@ -35,6 +36,7 @@ import {
   linePresence,
   mean,
   parseManifest,
+  MULTIPOSE_MODEL,
   skinGroupOf,
   summariseGroups,
   type ManifestRow,
@@ -213,6 +215,34 @@ async function faceresDescriptors(image: RgbImage): Promise<Array<{ box: Box; em
   }
 }
 
+/**
+ * Every body the analyser's pose models find in an image, whether or not the analyser turned it into a
+ * person: human's single-person movenet (the analyser's first pass) and, when the photo got it, the
+ * vendored multipose. Same per-call settings discipline as faceresDescriptors.
+ */
+async function poseBodies(image: RgbImage, multipose: boolean): Promise<Keypoint[][]> {
+  const loaded = await loadHuman();
+  const { human, tf } = loaded;
+  const tensor = tf.tensor(Int32Array.from(image.data), [1, image.height, image.width, 3], 'int32');
+  try {
+    const result = await human.detect(tensor as never, {
+      face: { enabled: false },
+      body: { enabled: true },
+      object: { enabled: false },
+      hand: { enabled: false },
+      segmentation: { enabled: false },
+    } as never);
+    const bodies: Keypoint[][] = result.body.map((b) => b.keypoints.map((k) => ({ part: k.part, position: { x: k.position[0], y: k.position[1] }, score: k.score })));
+    if (multipose) for (const b of (await detectBodies(loaded, tensor as never, BODY_FLOOR)) ?? []) bodies.push(b.keypoints);
+    return bodies;
+  } finally {
+    tf.dispose(tensor as never);
+  }
+}
+
+/** Lowest body score kept from multipose: keypoints still have to pass the OKS visibility score one by one. */
+const BODY_FLOOR = 0.1;
+
 /** The analysis with a descriptor on each face that lacks one, taken from the best-overlapping faceres face. */
 async function withDescriptors(image: RgbImage, analysis: SceneAnalysis): Promise<SceneAnalysis> {
   const faces = analysis.people.filter((p) => p.face);
@@ -267,6 +297,14 @@ async function main(): Promise<void> {
   log(`Evaluating ${jobs.length} photo(s), styles ${styles.join(', ')}${python ? ', peer: OpenCV ' + PEER_FILTERS.join(' + ') : ''} → ${outDir}`);
   const pipeline = createAnimeMe();
   const analyser = createAnalyser();
+  // The old OKS (before 2026-11-25) used only the poses the analyser attached to people; the new one also
+  // looks at every body the same pose models find in the output (see compareImages' outputBodies).
+  const compareOutput = async (working: RgbImage, input: SceneAnalysis, output: RgbImage) => {
+    const outAnalysis = await withDescriptors(output, await analyser.analyse(output));
+    const oksOldMetric = compareImages(working, input, output, outAnalysis).oks;
+    const outputBodies = await poseBodies(output, input.models.includes(MULTIPOSE_MODEL));
+    return { ...compareImages(working, input, output, outAnalysis, { outputBodies }), oksOldMetric };
+  };
   const photos: PhotoRecord[] = [];
   const pending: PendingPeer[] = [];
   const inputEmbeddings: Array<{ photo: number; embedding: number[] }> = [];
@@ -331,8 +369,7 @@ async function main(): Promise<void> {
           if (style === 'auto') photo.autoStyle = result.description.style;
           const small = await resizeImage(result.image, working.width, working.height);
           await keepWork(small, `${base}.${style}`);
-          const outAnalysis = await withDescriptors(small, await analyser.analyse(small));
-          const c = compareImages(working, inputAnalysis, small, outAnalysis);
+          const c = await compareOutput(working, inputAnalysis, small);
           if (c.descriptors) descriptorsSeen = true;
           facesCompared += c.faces.found;
           const file = `img/${base}.${style}.jpg`;
@@ -379,8 +416,7 @@ async function main(): Promise<void> {
           const decoded = await decodeImage(await readFile(p.outputs[filter]));
           const small = await resizeImage(decoded.image, p.working.width, p.working.height);
           await keepWork(small, `${slug(p.photo.path)}.${filter}`);
-          const outAnalysis = await withDescriptors(small, await analyser.analyse(small));
-          const c = compareImages(p.working, p.analysis, small, outAnalysis);
+          const c = await compareOutput(p.working, p.analysis, small);
           const file = `img/${slug(p.photo.path)}.${filter}.jpg`;
           await writeThumb(decoded.image, path.join(outDir, file));
           p.photo.variants.push({ variant, ms: { filter: r.ms[filter], total: r.ms[filter] }, ...withoutFlag(c), file });
@@ -447,7 +483,8 @@ async function main(): Promise<void> {
       itaShift: 'ITA_out − ITA_in in degrees on the same face-skin pixels; positive = lightened, negative = darkened; black-and-white faces excluded',
       deltaE: 'CIEDE2000 between mean face-skin Lab (D65) in the photo and in the output',
       faceRecall: 'input faces found again in the output (same analyser, IoU ≥ 0.4), pooled over faces',
-      oks: 'COCO OKS per input person with a visible pose (area = person box), 0 when the person is lost',
+      oks: "COCO OKS per input person with a visible pose (area = person box), 0 when no output body matches; candidates are the output analysis' poses plus every body the same pose models find in the output (single-person movenet; multipose when the photo got it), paired one-to-one by highest OKS (COCO's greedy rule)",
+      oksOldMetric: 'OKS as before 2026-11-25: only poses the output analysis attached to a person paired by face, then by person box IoU ≥ 0.3',
       likeness: 'cosine similarity of face descriptors of matched faces; floor = unrelated faces of different photos',
       flatness: 'share of pixels in the 32 most frequent colours after 5-bit-per-channel quantisation, at working size',
       linePresence: "share of the photo's strong edges (Sobel ≥ 120, top 10 %, thinned) with a thin dark line (luma ≤ 100, ≥ 50 below both sides) within 2 px in the output, at working size",
@@ -467,7 +504,7 @@ async function main(): Promise<void> {
   log(`Wrote ${path.join(outDir, 'report.json')}, contact-sheet.png and index.html`);
 }
 
-function withoutFlag(c: ReturnType<typeof compareImages>): Omit<VariantRecord, 'variant' | 'ms'> {
+function withoutFlag(c: ReturnType<typeof compareImages> & { oksOldMetric: number[] }): Omit<VariantRecord, 'variant' | 'ms'> {
   const { descriptors: _descriptors, ...rest } = c;
   return rest;
 }

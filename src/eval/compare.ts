@@ -3,7 +3,7 @@
  * images (same size) and their analyses. Portable: the caller decodes, resizes and analyses.
  */
 import type { RgbImage } from '../core/raster.js';
-import type { Box, PersonAnalysis, SceneAnalysis } from '../core/types.js';
+import type { Box, Keypoint, PersonAnalysis, SceneAnalysis } from '../core/types.js';
 import { deltaE2000, itaShift } from './colour.js';
 import { faceSkinColour } from './face-skin.js';
 import { FACE_MATCH_IOU, faceRecall } from './faces.js';
@@ -20,6 +20,15 @@ export interface CompareOptions {
   personIou?: number;
   /** Keypoint score counted as visible (default 0.3). */
   minKeypointScore?: number;
+  /**
+   * Every body the pose model(s) found in the output, whether or not the analyser made a person of it
+   * (it drops bodies whose face was not found and that no confident person box holds, and bodies under
+   * its body-score floor). When given, each input pose is paired with the output pose, among these and
+   * the output people's, that agrees with it best (one-to-one, highest OKS first: COCO's greedy rule),
+   * so OKS measures where the keypoints are and not whether the analyser's face and person-box
+   * heuristics fired. Without it, pairing goes by face, then person box (the old measurement).
+   */
+  outputBodies?: readonly (readonly Keypoint[])[];
 }
 
 export interface Comparison extends LookMeasures {
@@ -42,6 +51,33 @@ function facesOf(analysis: SceneAnalysis): { boxes: Box[]; owners: number[] } {
 
 function hasPose(person: PersonAnalysis, minScore: number): boolean {
   return objectKeypointSimilarity(person.pose ?? [], [], 1, { minScore }) !== undefined;
+}
+
+/**
+ * OKS of each input person with a visible pose against the candidate poses, paired one-to-one by
+ * highest OKS (ties: input order, then candidate order); an input pose left without a candidate
+ * scores 0. Order of the result: input people order.
+ */
+export function poseAgreement(inputAnalysis: SceneAnalysis, candidates: readonly (readonly Keypoint[])[], minScore = 0.3): number[] {
+  const refs = inputAnalysis.people.filter((p) => p.pose && hasPose(p, minScore));
+  const pairs: { r: number; c: number; oks: number }[] = [];
+  refs.forEach((p, r) => {
+    candidates.forEach((cand, c) => {
+      const result = objectKeypointSimilarity(p.pose ?? [], cand, boxArea(p.box), { minScore });
+      if (result && result.oks > 0) pairs.push({ r, c, oks: result.oks });
+    });
+  });
+  pairs.sort((a, b) => b.oks - a.oks || a.r - b.r || a.c - b.c);
+  const scores = refs.map(() => 0);
+  const usedR = new Set<number>();
+  const usedC = new Set<number>();
+  for (const pair of pairs) {
+    if (usedR.has(pair.r) || usedC.has(pair.c)) continue;
+    usedR.add(pair.r);
+    usedC.add(pair.c);
+    scores[pair.r] = pair.oks;
+  }
+  return scores;
 }
 
 export function compareImages(input: RgbImage, inputAnalysis: SceneAnalysis, output: RgbImage, outputAnalysis: SceneAnalysis, options: CompareOptions = {}): Comparison {
@@ -82,13 +118,17 @@ export function compareImages(input: RgbImage, inputAnalysis: SceneAnalysis, out
     personPairs.set(freeIn[m.reference], freeOut[m.candidate]);
   }
   const oks: number[] = [];
-  inputAnalysis.people.forEach((person, i) => {
-    if (!person.pose || !hasPose(person, minScore)) return;
-    const j = personPairs.get(i);
-    const other = j === undefined ? undefined : outputAnalysis.people[j];
-    const result = objectKeypointSimilarity(person.pose, other?.pose ?? [], boxArea(person.box), { minScore });
-    if (result) oks.push(result.oks);
-  });
+  if (options.outputBodies) {
+    oks.push(...poseAgreement(inputAnalysis, [...outputAnalysis.people.flatMap((p) => (p.pose ? [p.pose] : [])), ...options.outputBodies], minScore));
+  } else {
+    inputAnalysis.people.forEach((person, i) => {
+      if (!person.pose || !hasPose(person, minScore)) return;
+      const j = personPairs.get(i);
+      const other = j === undefined ? undefined : outputAnalysis.people[j];
+      const result = objectKeypointSimilarity(person.pose, other?.pose ?? [], boxArea(person.box), { minScore });
+      if (result) oks.push(result.oks);
+    });
+  }
 
   // Skin: the input's face region measured in both images, so only the colour can differ.
   const skin: FaceSkinRecord[] = [];

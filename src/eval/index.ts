@@ -1,7 +1,7 @@
 /** Evaluation metrics: portable (typed arrays only), used by scripts/eval.ts and usable on their own. */
 export { chroma, deltaE2000, ita, itaShift, MONOCHROME_CHROMA, srgbToLab } from './colour.js';
 export type { Lab, Rgb } from './colour.js';
-export { compareImages } from './compare.js';
+export { compareImages, poseAgreement } from './compare.js';
 export type { CompareOptions, Comparison } from './compare.js';
 export { faceSkinColour, faceSkinMask, maskedSkinColour } from './face-skin.js';
 export type { FaceSkinColour, FaceSkinOptions } from './face-skin.js';
@@ -14,7 +14,7 @@ export { colourFlatness, darkLines, linePresence, luma, strongEdges } from './lo
 export type { DarkLineOptions, EdgeOptions, FlatnessOptions, LinePresence, LinePresenceOptions } from './look.js';
 export { AGE_GROUPS, ageGroupOf, parseManifest, SKIN_GROUPS, skinGroupOf } from './manifest.js';
 export type { AgeGroup, ManifestRow, SkinGroup } from './manifest.js';
-export { COCO_SIGMAS, normalisePartName, objectKeypointSimilarity } from './pose.js';
+export { COCO_SIGMAS, MULTIPOSE_MODEL, normalisePartName, objectKeypointSimilarity } from './pose.js';
 export type { OksOptions, OksResult } from './pose.js';
 export { checkTargets, fmt, formatMarkdown, mean, summariseGroups, summariseVariant, TARGETS } from './summary.js';
 export type { FaceSkinRecord, GroupSummary, MarkdownOptions, PhotoRecord, TargetCheck, VariantRecord, VariantSummary } from './summary.js';

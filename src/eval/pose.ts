@@ -31,6 +31,9 @@ export function normalisePartName(part: string): string {
   return part.toLowerCase().replace(/[^a-z]/g, '');
 }
 
+/** The name the analyser lists in `SceneAnalysis.models` when its multi-person pose model ran. */
+export const MULTIPOSE_MODEL = 'google/movenet-multipose';
+
 export interface OksOptions {
   /** Keypoints below this score count as not visible (reference) or not found (candidate). Default 0.3. */
   minScore?: number;

@@ -25,6 +25,11 @@ export interface LookMeasures {
   faces: { input: number; found: number; extra: number };
   /** OKS per input person with a usable pose (0 when the person is not found again). */
   oks: number[];
+  /**
+   * OKS as measured before 2026-11-25: the output analysed with the analyser's own multipose trigger,
+   * so its keypoints could come from another pose model than the photo's. Kept to compare figures.
+   */
+  oksOldMetric?: number[];
   /** Cosine similarity of face descriptors, per matched face. */
   likeness: number[];
   /** human's normalised similarity (0..1, > 0.5 "same person"), per matched face. */
@@ -73,6 +78,8 @@ export interface VariantSummary {
   faceRecall: number | undefined;
   people: number;
   oks: number | undefined;
+  /** OKS with the old measurement (see LookMeasures.oksOldMetric); undefined when not measured. */
+  oksOldMetric: number | undefined;
   likenessFaces: number;
   likeness: number | undefined;
   likenessHuman: number | undefined;
@@ -118,6 +125,7 @@ export function summariseVariant(photos: readonly PhotoRecord[], variant: string
     faceRecall: inputFaces > 0 ? foundFaces / inputFaces : undefined,
     people: oks.length,
     oks: mean(oks),
+    oksOldMetric: mean(records.flatMap((r) => r.oksOldMetric ?? [])),
     likenessFaces: likeness.length,
     likeness: mean(likeness),
     likenessHuman: mean(likenessHuman),
@@ -212,6 +220,9 @@ export function formatMarkdown(groups: readonly GroupSummary[], options: Markdow
   row(['face recall (found / input faces)', '≥ 95 %', ...variants.map((v) => `${pct(v.faceRecall)} (${v.foundFaces}/${v.inputFaces})`)]);
   row(['extra faces in output', '', ...variants.map((v) => String(v.extraFaces))]);
   row(['pose OKS (people)', '≥ 0.85', ...variants.map((v) => `${fmt(v.oks)} (${v.people})`)]);
+  if (variants.some((v) => v.oksOldMetric !== undefined)) {
+    row(["pose OKS, old metric (output's own multipose trigger)", '', ...variants.map((v) => fmt(v.oksOldMetric))]);
+  }
   row([
     `likeness, cosine (faces)${floor ? ` — unrelated-face floor ${fmt(floor.cosine)}` : ''}`,
     '',
@@ -247,8 +258,8 @@ export function formatMarkdown(groups: readonly GroupSummary[], options: Markdow
     const members = groups.filter((g) => g.group.startsWith(`${prefix}:`));
     if (members.length === 0) continue;
     lines.push(`### By ${prefix === 'skin' ? 'skin-tone group' : prefix === 'age' ? 'age bucket' : 'scene'} (cells: ${variants.map((v) => v.variant).join(' / ')})`, '');
-    row(['group', 'photos', 'face recall', 'OKS', 'likeness', 'ITA shift °', 'ΔE2000', 'flatness', 'lines', 'ms total']);
-    row(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']);
+    row(['group', 'photos', 'face recall', 'OKS', 'OKS old metric', 'likeness', 'ITA shift °', 'ΔE2000', 'flatness', 'lines', 'ms total']);
+    row(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']);
     for (const g of members) {
       const cell = (f: (v: VariantSummary) => string) => g.variants.map(f).join(' / ');
       row([
@@ -256,6 +267,7 @@ export function formatMarkdown(groups: readonly GroupSummary[], options: Markdow
         String(g.photos),
         cell((v) => pct(v.faceRecall)),
         cell((v) => fmt(v.oks)),
+        cell((v) => fmt(v.oksOldMetric)),
         cell((v) => fmt(v.likeness)),
         cell((v) => signed(v.itaShift)),
         cell((v) => fmt(v.deltaE, 1)),
