@@ -187,6 +187,7 @@ export function checkSignatures(dir: string, meta: Readonly<Record<NetworkName, 
   if (problems.length > 0 || !ids || !hidden || !sample || !timestep || !states || !outSample || !image || !latent || !latentIn || !decoded) {
     return { problems };
   }
+  const vae = autoencoderIo(image, latent, latentIn, decoded);
   return {
     problems,
     io: {
@@ -213,13 +214,8 @@ export function checkSignatures(dir: string, meta: Readonly<Record<NetworkName, 
         outputType: outSample.dataType as FloatType,
         ...(cond && condDim !== undefined ? { timestepCond: { type: cond.dataType as FloatType, dim: condDim } } : {}),
       },
-      vaeEncoder: {
-        inputType: image.dataType as FloatType,
-        output: latent.name as VaeEncoderIo['output'],
-        outputType: latent.dataType as FloatType,
-        batch: fixed(image.shape[0]),
-      },
-      vaeDecoder: { inputType: latentIn.dataType as FloatType, outputType: decoded.dataType as FloatType, batch: fixed(latentIn.shape[0]) },
+      vaeEncoder: vae.encoder,
+      vaeDecoder: vae.decoder,
     },
   };
 }
@@ -227,6 +223,19 @@ export function checkSignatures(dir: string, meta: Readonly<Record<NetworkName, 
 export interface AutoencoderIo {
   encoder: VaeEncoderIo;
   decoder: VaeDecoderIo;
+}
+
+/** Encoder and decoder I/O from their checked tensors: the same for a pack's VAE and a tiny autoencoder. */
+function autoencoderIo(image: OnnxValueInfo, latent: OnnxValueInfo, latentIn: OnnxValueInfo, decoded: OnnxValueInfo): AutoencoderIo {
+  return {
+    encoder: {
+      inputType: image.dataType as FloatType,
+      output: latent.name as VaeEncoderIo['output'],
+      outputType: latent.dataType as FloatType,
+      batch: fixed(image.shape[0]),
+    },
+    decoder: { inputType: latentIn.dataType as FloatType, outputType: decoded.dataType as FloatType, batch: fixed(latentIn.shape[0]) },
+  };
 }
 
 /**
@@ -260,14 +269,6 @@ export function checkAutoencoderSignatures(
   if (problems.length > 0 || !image || !latent || !latentIn || !decoded) return { problems };
   return {
     problems,
-    io: {
-      encoder: {
-        inputType: image.dataType as FloatType,
-        output: latent.name as VaeEncoderIo['output'],
-        outputType: latent.dataType as FloatType,
-        batch: fixed(image.shape[0]),
-      },
-      decoder: { inputType: latentIn.dataType as FloatType, outputType: decoded.dataType as FloatType, batch: fixed(latentIn.shape[0]) },
-    },
+    io: autoencoderIo(image, latent, latentIn, decoded),
   };
 }
