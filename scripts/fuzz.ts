@@ -22,6 +22,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { mulberry32 } from '../src/core/mulberry32.js';
 import { crc32 } from '../src/core/png-text.js';
 import type { Analyser } from '../src/core/types.js';
 import { AnimeMeError } from '../src/errors.js';
@@ -39,16 +40,9 @@ export interface Random {
   pick<T>(list: readonly T[]): T;
 }
 
-/** mulberry32: tiny, fast, and good enough to drive mutations; the point is reproducibility. */
+/** Seeded (mulberry32), so a failing input can be made again from its seed. */
 export function createRandom(seed: number): Random {
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   return {
     next,
     int: (n) => Math.floor(next() * n),

@@ -5,20 +5,14 @@
  * provider lacks fp16 kernels for several ops. From the outside an fp16 pack is then what a real
  * fp16 export is: fp16 weights on disk and fp16 inputs and outputs.
  */
+import { mulberry32 } from '../../core/mulberry32.js';
 import type { GraphBuilder } from '../../onnx/index.js';
 
 export type TinyPackDtype = 'fp32' | 'fp16';
 
-/** mulberry32: tiny, fast and good enough for weight initialisation. */
+/** Seeded weight initialisation (mulberry32 underneath). */
 export function createWeightRng(seed: number): { uniform(): number; normal(): number } {
-  let state = seed >>> 0;
-  const uniform = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const uniform = mulberry32(seed);
   return {
     uniform,
     normal() {

@@ -3,17 +3,9 @@
  * identical bytes on every platform (no Math.random).
  */
 
-/** mulberry32: tiny, fast, good enough for textures and sampling. Returns floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../core/mulberry32.js';
+
+export { mulberry32 };
 
 /** Mix a seed with a salt so that each effect gets its own independent stream. */
 export function deriveSeed(seed: number, salt: number): number {
