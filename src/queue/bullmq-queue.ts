@@ -11,6 +11,7 @@ import { DelayedError, Job, Queue, QueueEvents, UnrecoverableError, Worker } fro
 import { Redis } from 'ioredis';
 import type { StageName } from '../core/types.js';
 import { AnimeMeError, isAnimeMeError } from '../errors.js';
+import { createJobListeners } from './job-listeners.js';
 import { hashClientKey } from './client-key.js';
 import { isRetryable, shutdownAbort, toJobError } from './retry.js';
 import {
@@ -19,7 +20,6 @@ import {
   QueueRejection,
   QueueUnavailable,
   type JobError,
-  type JobEvent,
   type JobListener,
   type JobOptions,
   type JobOutcome,
@@ -178,25 +178,15 @@ export async function createBullmqQueue(options: BullmqQueueOptions): Promise<Jo
   events.on('error', onError);
   await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
   const waitKey = queue.keys['wait'];
-  const listeners = new Map<string, Set<JobListener>>();
+  const jobListeners = createJobListeners();
   const lastPosition = new Map<string, number>();
   let typicalMs = (options.typicalJobSeconds ?? 10) * 1000;
   let closed = false;
 
-  const emit = (event: JobEvent) => {
-    for (const key of [event.id, '*']) {
-      for (const listener of listeners.get(key) ?? []) {
-        try {
-          listener(event);
-        } catch {
-          // a listener's bug must not break the queue
-        }
-      }
-    }
-  };
+  const emit = jobListeners.emit;
   // Only a job's own subscribers (an SSE stream, a waiting A1111 call) make it worth polling its place
   // in line; '*' subscribers (metrics) do not.
-  const watched = (id: string) => (listeners.get(id)?.size ?? 0) > 0;
+  const watched = jobListeners.watched;
 
   async function positionOf(id: string): Promise<number | undefined> {
     const [index, length] = (await redis.multi().lpos(waitKey, id).llen(waitKey).exec()) ?? [];
@@ -466,13 +456,7 @@ export async function createBullmqQueue(options: BullmqQueueOptions): Promise<Jo
   }
 
   function subscribe(id: string, listener: JobListener): () => void {
-    let set = listeners.get(id);
-    if (!set) listeners.set(id, (set = new Set()));
-    set.add(listener);
-    return () => {
-      set.delete(listener);
-      if (set.size === 0) listeners.delete(id);
-    };
+    return jobListeners.subscribe(id, listener);
   }
 }
 

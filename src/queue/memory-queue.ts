@@ -8,6 +8,7 @@
  * (up to `attempts` in all), and a job stopped by a shutdown goes back to the line.
  */
 import { AnimeMeError } from '../errors.js';
+import { createJobListeners } from './job-listeners.js';
 import { hashClientKey } from './client-key.js';
 import type { JobJournal, JournalEntry } from './journal.js';
 import { isRetryable, shutdownAbort, toJobError } from './retry.js';
@@ -63,7 +64,7 @@ export function createMemoryQueue(options: MemoryQueueOptions): JobQueue {
   const onError = options.onError ?? (() => undefined);
   const jobs = new Map<string, Entry>();
   const waiting: string[] = [];
-  const listeners = new Map<string, Set<JobListener>>();
+  const jobListeners = createJobListeners();
   let running = 0;
   let closed = false;
   /** Set when close() stops running jobs: they go back to the line (journal) instead of failing. */
@@ -84,17 +85,7 @@ export function createMemoryQueue(options: MemoryQueueOptions): JobQueue {
     entry.saving = (entry.saving ?? Promise.resolve()).then(() => journal.delete(entry.record.id)).catch(onError);
   }
 
-  const emit = (event: Parameters<JobListener>[0]) => {
-    for (const key of [event.id, '*']) {
-      for (const listener of listeners.get(key) ?? []) {
-        try {
-          listener(event);
-        } catch {
-          // a listener's bug must not break the queue
-        }
-      }
-    }
-  };
+  const emit = jobListeners.emit;
 
   const retryAfter = () => (averageRunMs / 1000) * (1 + waiting.length / Math.max(1, concurrency));
 
@@ -272,15 +263,7 @@ export function createMemoryQueue(options: MemoryQueueOptions): JobQueue {
       emit({ type: 'removed', id });
       return true;
     },
-    subscribe(id, listener) {
-      let set = listeners.get(id);
-      if (!set) listeners.set(id, (set = new Set()));
-      set.add(listener);
-      return () => {
-        set.delete(listener);
-        if (set.size === 0) listeners.delete(id);
-      };
-    },
+    subscribe: jobListeners.subscribe,
     async claimWebhook(id) {
       const entry = jobs.get(id);
       const hook = entry?.record.webhook;
